@@ -1,0 +1,160 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { carveSubnets } from "../src/cidr";
+
+export interface PrivateNetworkArgs {
+    /**
+     * VPC CIDR block, e.g. `10.20.0.0/16`.
+     * Warning: changing it replaces the VPC and every resource inside it.
+     */
+    cidr: string;
+    /**
+     * Availability zones to spread the subnets over, in order. Subnet N takes
+     * the Nth block of `/subnetPrefixLength` in the VPC, so appending a zone
+     * adds subnets without renumbering the others.
+     */
+    availabilityZones: string[];
+    /** Prefix length of every subnet, e.g. 20. Warning: changing it replaces the subnets. */
+    subnetPrefixLength: number;
+    /**
+     * Add public subnets (after the private ones) with an internet gateway,
+     * for internet-facing load balancers. Private subnets never get an
+     * internet route, and there is never a NAT gateway.
+     * @default false
+     */
+    publicSubnets?: boolean;
+    /**
+     * Region of the VPC when it is not the provider's (a @pulumi/aws v7
+     * per-resource region). Warning: changing it replaces everything.
+     * @default the provider's region
+     */
+    region?: string;
+    tags?: Record<string, string>;
+}
+
+/**
+ * A VPC with DNS support and host names on (interface endpoint private DNS
+ * needs both), private subnets with one route table each and no route to the
+ * internet, and optional public subnets for load balancers.
+ */
+export class PrivateNetwork extends pulumi.ComponentResource {
+    public readonly vpcId: pulumi.Output<string>;
+    public readonly cidr: string;
+    public readonly region?: string;
+    public readonly privateSubnetIds: pulumi.Output<string>[];
+    public readonly privateRouteTableIds: pulumi.Output<string>[];
+    public readonly publicSubnetIds: pulumi.Output<string>[];
+    public readonly availabilityZones: string[];
+
+    constructor(name: string, args: PrivateNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("ecr-private-access:network:PrivateNetwork", name, {}, opts);
+        if (args.availabilityZones.length === 0) {
+            throw new Error("`availabilityZones` must name at least one zone");
+        }
+        const region = args.region;
+        const tags = (suffix: string) => ({ ...args.tags, Name: `${name}-${suffix}` });
+        const child = { parent: this };
+
+        const vpc = new aws.ec2.Vpc(
+            name,
+            {
+                cidrBlock: args.cidr,
+                enableDnsSupport: true,
+                enableDnsHostnames: true,
+                region,
+                tags: tags("vpc"),
+            },
+            child,
+        );
+
+        const azCount = args.availabilityZones.length;
+        const privateCidrs = carveSubnets(args.cidr, args.subnetPrefixLength, azCount);
+        const subnets = args.availabilityZones.map((az, i) => {
+            const subnet = new aws.ec2.Subnet(
+                `${name}-private-${az}`,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock: privateCidrs[i],
+                    availabilityZone: az,
+                    mapPublicIpOnLaunch: false,
+                    region,
+                    tags: { ...tags(`private-${az}`), Tier: "private" },
+                },
+                child,
+            );
+            // One route table per private subnet: endpoints and peering add
+            // routes per table, and nothing here points at the internet.
+            const table = new aws.ec2.RouteTable(
+                `${name}-private-${az}`,
+                { vpcId: vpc.id, region, tags: tags(`private-${az}`) },
+                child,
+            );
+            new aws.ec2.RouteTableAssociation(
+                `${name}-private-${az}`,
+                { subnetId: subnet.id, routeTableId: table.id, region },
+                child,
+            );
+            return { subnet, table };
+        });
+
+        let publicSubnetIds: pulumi.Output<string>[] = [];
+        if (args.publicSubnets) {
+            const publicCidrs = carveSubnets(args.cidr, args.subnetPrefixLength, azCount, azCount);
+            const igw = new aws.ec2.InternetGateway(
+                `${name}-igw`,
+                { vpcId: vpc.id, region, tags: tags("igw") },
+                child,
+            );
+            const table = new aws.ec2.RouteTable(
+                `${name}-public`,
+                { vpcId: vpc.id, region, tags: tags("public") },
+                child,
+            );
+            new aws.ec2.Route(
+                `${name}-public-internet`,
+                {
+                    routeTableId: table.id,
+                    destinationCidrBlock: "0.0.0.0/0",
+                    gatewayId: igw.id,
+                    region,
+                },
+                child,
+            );
+            publicSubnetIds = args.availabilityZones.map((az, i) => {
+                const subnet = new aws.ec2.Subnet(
+                    `${name}-public-${az}`,
+                    {
+                        vpcId: vpc.id,
+                        cidrBlock: publicCidrs[i],
+                        availabilityZone: az,
+                        // Only load balancers live here; nothing gets a public IP by default.
+                        mapPublicIpOnLaunch: false,
+                        region,
+                        tags: { ...tags(`public-${az}`), Tier: "public" },
+                    },
+                    child,
+                );
+                new aws.ec2.RouteTableAssociation(
+                    `${name}-public-${az}`,
+                    { subnetId: subnet.id, routeTableId: table.id, region },
+                    child,
+                );
+                return subnet.id;
+            });
+        }
+
+        this.vpcId = vpc.id;
+        this.cidr = args.cidr;
+        this.region = region;
+        this.availabilityZones = [...args.availabilityZones];
+        this.privateSubnetIds = subnets.map((s) => s.subnet.id);
+        this.privateRouteTableIds = subnets.map((s) => s.table.id);
+        this.publicSubnetIds = publicSubnetIds;
+        this.registerOutputs({
+            vpcId: this.vpcId,
+            privateSubnetIds: this.privateSubnetIds,
+            privateRouteTableIds: this.privateRouteTableIds,
+            publicSubnetIds: this.publicSubnetIds,
+        });
+    }
+}

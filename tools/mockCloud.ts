@@ -1,0 +1,355 @@
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { availabilityZones } from "../src/regions";
+
+/**
+ * A mock AWS that answers the way AWS would: IDs in each service's format,
+ * ARNs that carry the stack's account and the resource's region, interface
+ * endpoint DNS entries in the real `vpce-<id>-<rand>.<service>.<region>.vpce.amazonaws.com`
+ * form. IDs are derived from the stack and resource name, so the same program
+ * always plans the same IDs (plans diff cleanly in pull requests).
+ */
+export interface MockCloudOptions {
+    account: string;
+    region: string;
+    stack: string;
+    /** Outputs of other stacks, by fully qualified name or by bare stack name. */
+    stackOutputs?: Record<string, Record<string, unknown>>;
+}
+
+export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
+    const { account } = opts;
+    const hex = (seed: string, length = 17) =>
+        createHash("sha256").update(`${opts.stack}/${seed}`).digest("hex").slice(0, length);
+    const alnum = (seed: string, length = 8) =>
+        BigInt(`0x${hex(seed, 24)}`)
+            .toString(36)
+            .padStart(length, "0")
+            .slice(0, length);
+
+    return {
+        call(args) {
+            const region = (args.inputs.region as string | undefined) ?? opts.region;
+            switch (args.token) {
+                case "aws:index/getRegion:getRegion":
+                    return {
+                        region,
+                        name: region,
+                        id: region,
+                        endpoint: `ec2.${region}.amazonaws.com`,
+                        description: region,
+                    };
+                case "aws:index/getCallerIdentity:getCallerIdentity":
+                    return {
+                        accountId: account,
+                        arn: `arn:aws:iam::${account}:user/planner`,
+                        userId: "AIDAPLANNER",
+                        id: account,
+                    };
+                case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                    const names = availabilityZones(region);
+                    return {
+                        names,
+                        zoneIds: names.map(
+                            (_, i) => `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`,
+                        ),
+                        id: region,
+                    };
+                }
+                case "aws:index/getPartition:getPartition":
+                    return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+                case "aws:ec2/getAmi:getAmi":
+                    return {
+                        id: `ami-${hex(`ami/${region}`)}`,
+                        imageId: `ami-${hex(`ami/${region}`)}`,
+                        name: "al2023-ami-2023.9.20251117.1-kernel-6.1-x86_64",
+                        architecture: "x86_64",
+                    };
+                case "aws:ec2/getPrefixList:getPrefixList":
+                case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+                    return { id: `pl-${hex(`pl/${region}`, 8)}`, name: args.inputs.name };
+                default:
+                    return { ...args.inputs };
+            }
+        },
+
+        newResource(args) {
+            const inputs = args.inputs as Record<string, any>;
+            const region: string = inputs.region ?? opts.region;
+            const arn = (service: string, resource: string, r: string | null = region) =>
+                `arn:aws:${service}:${r ?? ""}:${account}:${resource}`;
+            const id = (prefix: string) => `${prefix}-${hex(`${args.type}/${args.name}`)}`;
+            const done = (resourceId: string, state: Record<string, unknown>) => ({
+                id: resourceId,
+                state: { ...inputs, ...state, region: inputs.region ?? region },
+            });
+
+            if (args.type === "pulumi:pulumi:StackReference") {
+                const name = inputs.name as string;
+                const outputs =
+                    opts.stackOutputs?.[name] ?? opts.stackOutputs?.[name.split("/").pop() ?? ""];
+                if (!outputs) {
+                    throw new Error(
+                        `stack reference ${name}: no outputs known for that stack (plan it first)`,
+                    );
+                }
+                return { id: name, state: { name, outputs, secretOutputNames: [] } };
+            }
+            if (!args.custom) {
+                return { id: undefined, state: inputs };
+            }
+
+            switch (args.type) {
+                case "aws:ec2/vpc:Vpc": {
+                    const vpc = id("vpc");
+                    return done(vpc, {
+                        arn: arn("ec2", `vpc/${vpc}`),
+                        defaultRouteTableId: id("rtb"),
+                        mainRouteTableId: id("rtb"),
+                        defaultSecurityGroupId: id("sg"),
+                        ownerId: account,
+                    });
+                }
+                case "aws:ec2/subnet:Subnet": {
+                    const subnet = id("subnet");
+                    return done(subnet, { arn: arn("ec2", `subnet/${subnet}`), ownerId: account });
+                }
+                case "aws:ec2/routeTable:RouteTable":
+                    return done(id("rtb"), {
+                        arn: arn("ec2", `route-table/${id("rtb")}`),
+                        ownerId: account,
+                    });
+                case "aws:ec2/internetGateway:InternetGateway":
+                    return done(id("igw"), { arn: arn("ec2", `internet-gateway/${id("igw")}`) });
+                case "aws:ec2/route:Route":
+                    return done(`r-${inputs.routeTableId}${inputs.destinationCidrBlock}`, {});
+                case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+                    return done(id("rtbassoc"), {});
+                case "aws:ec2/securityGroup:SecurityGroup":
+                    return done(id("sg"), {
+                        arn: arn("ec2", `security-group/${id("sg")}`),
+                        ownerId: account,
+                    });
+                case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+                case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+                    return done(id("sgr"), {
+                        arn: arn("ec2", `security-group-rule/${id("sgr")}`),
+                        securityGroupRuleId: id("sgr"),
+                    });
+                case "aws:ec2/vpcEndpoint:VpcEndpoint": {
+                    const vpce = id("vpce");
+                    const service = String(inputs.serviceName ?? "");
+                    const state: Record<string, unknown> = {
+                        arn: arn("ec2", `vpc-endpoint/${vpce}`),
+                        ownerId: account,
+                        state: "available",
+                    };
+                    if (inputs.vpcEndpointType === "Gateway") {
+                        state.prefixListId = `pl-${hex(`pl/${region}/${service}`, 8)}`;
+                        state.dnsEntries = [];
+                    } else {
+                        const host = endpointHostSuffix(service, region);
+                        const rand = alnum(`${args.name}/rand`);
+                        const zoneId = `Z${hex(`vpce-zone/${region}`, 13).toUpperCase()}`;
+                        const azs = (inputs.subnetIds as string[] | undefined) ?? [];
+                        const zones = availabilityZones(region).slice(0, Math.max(azs.length, 1));
+                        state.dnsEntries = [
+                            { dnsName: `${vpce}-${rand}.${host}`, hostedZoneId: zoneId },
+                            ...zones.map((az) => ({
+                                dnsName: `${vpce}-${rand}-${az}.${host}`,
+                                hostedZoneId: zoneId,
+                            })),
+                        ];
+                        state.networkInterfaceIds = azs.map((s) => `eni-${hex(`${vpce}/${s}`)}`);
+                    }
+                    return done(vpce, state);
+                }
+                case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
+                    return done(id("pcx"), {
+                        acceptStatus: "pending-acceptance",
+                        peerOwnerId: account,
+                    });
+                case "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
+                    return done(String(inputs.vpcPeeringConnectionId), { acceptStatus: "active" });
+                case "aws:ec2/instance:Instance": {
+                    const instance = id("i");
+                    return done(instance, {
+                        arn: arn("ec2", `instance/${instance}`),
+                        privateIp: "10.255.0.10",
+                        privateDns: `ip-10-255-0-10.${region}.compute.internal`,
+                        publicIp: "",
+                    });
+                }
+                case "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint": {
+                    const eice = id("eice");
+                    return done(eice, {
+                        arn: arn("ec2", `instance-connect-endpoint/${eice}`),
+                        dnsName: `${eice}.${hex("eice-dns", 8)}.ec2-instance-connect-endpoint.${region}.amazonaws.com`,
+                        networkInterfaceIds: [`eni-${hex(`${eice}/eni`)}`],
+                    });
+                }
+                case "aws:route53/zone:Zone": {
+                    const zoneId = `Z${hex(`zone/${args.name}`, 20).toUpperCase()}`;
+                    return done(zoneId, {
+                        zoneId,
+                        arn: `arn:aws:route53:::hostedzone/${zoneId}`,
+                        nameServers: ["ns-0.awsdns-00.com.", "ns-512.awsdns-00.net."],
+                        primaryNameServer: "ns-0.awsdns-00.com.",
+                    });
+                }
+                case "aws:route53/record:Record": {
+                    const name = String(inputs.name ?? "");
+                    return done(`${inputs.zoneId}_${name}_${inputs.type}`, {
+                        fqdn: name.replace(/\.$/, ""),
+                    });
+                }
+                case "aws:route53/resolverEndpoint:ResolverEndpoint": {
+                    const rid = `rslvr-in-${hex(args.name, 17)}`;
+                    const ips = (
+                        (inputs.ipAddresses as { subnetId: string }[] | undefined) ?? []
+                    ).map((a, i) => ({
+                        ...a,
+                        ip: `10.255.${i}.${10 + i}`,
+                        ipId: `rni-${hex(`${rid}/${i}`)}`,
+                    }));
+                    return done(rid, {
+                        arn: arn("route53resolver", `resolver-endpoint/${rid}`),
+                        hostVpcId: id("vpc"),
+                        ipAddresses: ips,
+                    });
+                }
+                case "aws:ecr/repository:Repository": {
+                    const name = String(inputs.name ?? args.name);
+                    return done(name, {
+                        arn: arn("ecr", `repository/${name}`),
+                        registryId: account,
+                        repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${name}`,
+                    });
+                }
+                case "aws:ecr/repositoryPolicy:RepositoryPolicy":
+                case "aws:ecr/lifecyclePolicy:LifecyclePolicy":
+                    return done(String(inputs.repository), { registryId: account });
+                case "aws:iam/role:Role":
+                case "aws:iam/group:Group":
+                case "aws:iam/user:User":
+                case "aws:iam/instanceProfile:InstanceProfile": {
+                    const kind = args.type.split(":").pop()!;
+                    const iamType = {
+                        Role: "role",
+                        Group: "group",
+                        User: "user",
+                        InstanceProfile: "instance-profile",
+                    }[kind]!;
+                    const name = String(inputs.name ?? `${args.name}-${hex(args.name, 7)}`);
+                    const path = String(inputs.path ?? "/");
+                    return done(name, {
+                        name,
+                        arn: `arn:aws:iam::${account}:${iamType}${path}${name}`,
+                        uniqueId: `AROA${hex(args.name, 17).toUpperCase()}`,
+                    });
+                }
+                case "aws:iam/policy:Policy": {
+                    const name = String(inputs.name ?? `${args.name}-${hex(args.name, 7)}`);
+                    return done(`arn:aws:iam::${account}:policy/${name}`, {
+                        name,
+                        arn: `arn:aws:iam::${account}:policy/${name}`,
+                    });
+                }
+                case "aws:ecs/cluster:Cluster": {
+                    const name = String(inputs.name ?? `${args.name}-${hex(args.name, 7)}`);
+                    const clusterArn = arn("ecs", `cluster/${name}`);
+                    return done(clusterArn, { name, arn: clusterArn });
+                }
+                case "aws:ecs/taskDefinition:TaskDefinition": {
+                    const family = String(inputs.family ?? args.name);
+                    return done(family, {
+                        arn: arn("ecs", `task-definition/${family}:1`),
+                        revision: 1,
+                    });
+                }
+                case "aws:ecs/service:Service": {
+                    const name = String(inputs.name ?? `${args.name}-${hex(args.name, 7)}`);
+                    return done(arn("ecs", `service/${name}`), { name });
+                }
+                case "aws:lb/loadBalancer:LoadBalancer": {
+                    const name = String(
+                        inputs.name ?? `${args.name}`.slice(0, 24) + `-${hex(args.name, 7)}`,
+                    );
+                    const lbArn = arn(
+                        "elasticloadbalancing",
+                        `loadbalancer/app/${name}/${hex(args.name, 16)}`,
+                    );
+                    return done(lbArn, {
+                        name,
+                        arn: lbArn,
+                        dnsName: `${name}-${parseInt(hex(args.name, 8), 16)}.${region}.elb.amazonaws.com`,
+                        zoneId: "Z35SXDOTRQ7X7K",
+                    });
+                }
+                case "aws:lb/targetGroup:TargetGroup": {
+                    const name = String(
+                        inputs.name ?? `${args.name}`.slice(0, 24) + `-${hex(args.name, 7)}`,
+                    );
+                    const tgArn = arn(
+                        "elasticloadbalancing",
+                        `targetgroup/${name}/${hex(args.name, 16)}`,
+                    );
+                    return done(tgArn, {
+                        name,
+                        arn: tgArn,
+                        arnSuffix: `targetgroup/${name}/${hex(args.name, 16)}`,
+                    });
+                }
+                case "aws:lb/listener:Listener": {
+                    const lArn = arn(
+                        "elasticloadbalancing",
+                        `listener/app/${args.name}/${hex(args.name, 16)}`,
+                    );
+                    return done(lArn, { arn: lArn });
+                }
+                case "aws:cloudwatch/logGroup:LogGroup": {
+                    const name = String(inputs.name ?? `${args.name}-${hex(args.name, 7)}`);
+                    return done(name, { name, arn: arn("logs", `log-group:${name}`) });
+                }
+                case "aws:secretsmanager/secret:Secret": {
+                    const name = String(inputs.name ?? `${args.name}-${hex(args.name, 7)}`);
+                    const sArn = arn("secretsmanager", `secret:${name}-${alnum(args.name, 6)}`);
+                    return done(sArn, { name, arn: sArn });
+                }
+                case "aws:secretsmanager/secretVersion:SecretVersion":
+                    return done(`${inputs.secretId}|${hex(args.name, 32)}`, {
+                        versionId: hex(args.name, 32),
+                        arn: inputs.secretId,
+                    });
+                case "random:index/randomPassword:RandomPassword":
+                    // Not a real secret: the plan never holds a usable key.
+                    return {
+                        id: "none",
+                        state: {
+                            ...inputs,
+                            result: `plan-only-${hex(args.name, 16)}`,
+                            bcryptHash: "",
+                        },
+                    };
+                default: {
+                    const generic = id(args.type.split(":").pop()!.toLowerCase().slice(0, 8));
+                    return done(generic, {
+                        arn: arn(args.type.split(":")[1]?.split("/")[0] ?? "aws", generic),
+                    });
+                }
+            }
+        },
+    };
+}
+
+/**
+ * `com.amazonaws.<region>.ecr.dkr` -> `dkr.ecr.<region>.vpce.amazonaws.com`:
+ * the service labels after the region, reversed, then the region.
+ */
+export function endpointHostSuffix(serviceName: string, region: string): string {
+    const prefix = `com.amazonaws.${region}.`;
+    const labels = serviceName.startsWith(prefix)
+        ? serviceName.slice(prefix.length).split(".")
+        : [serviceName];
+    return `${labels.reverse().join(".")}.${region}.vpce.amazonaws.com`;
+}

@@ -1,0 +1,189 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { mockCloud } from "./mockCloud";
+import type { PlanResource } from "../src/report/plan";
+
+/**
+ * Runs the real Pulumi program in-process under the mock runtime and records
+ * every registered resource with its parent and the inputs exactly as the
+ * engine would send them to the provider.
+ */
+
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+interface Registration {
+    urn: string;
+    type: string;
+    name: string;
+    parent: string;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+}
+
+let recorder: Registration[] | undefined;
+
+// The mock monitor hands `newResource` neither the parent nor the URN, and it
+// unwraps secrets. Observe the raw request instead, once per process.
+const original = MockMonitor.prototype.registerResource;
+MockMonitor.prototype.registerResource = function (this: MockMonitor, req: any, callback: any) {
+    const wrapped = (err: any, resp: any) => {
+        if (!err && recorder) {
+            recorder.push({
+                urn: resp.getUrn(),
+                type: req.getType(),
+                name: req.getName(),
+                parent: req.getParent(),
+                custom: req.getCustom(),
+                inputs: plain(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            });
+        }
+        callback(err, resp);
+    };
+    return original.call(this, req, wrapped);
+};
+
+/** Turns the wire form into plain JSON: secrets become "[secret]", unknowns "[unknown]". */
+export function plain(value: unknown): unknown {
+    if (value === UNKNOWN) return "[unknown]";
+    if (Array.isArray(value)) return value.map(plain);
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SIG] === SECRET_SIG) return "[secret]";
+        if (obj[SIG] === RESOURCE_SIG) return obj.urn;
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, plain(v)]));
+    }
+    return value;
+}
+
+export interface RunStackOptions {
+    project: string;
+    stack: string;
+    account: string;
+    region: string;
+    /** Full config map (`project:key` -> string; objects JSON-encoded). */
+    config: Record<string, string>;
+    secretKeys?: string[];
+    /** Outputs of the stacks this one references. */
+    stackOutputs?: Record<string, Record<string, unknown>>;
+    /**
+     * Absolute path of the program's entry module (its exports become the
+     * stack outputs), or a function that builds resources and returns outputs.
+     */
+    program: string | (() => unknown);
+}
+
+export interface StackRun {
+    resources: PlanResource[];
+    outputs: Record<string, unknown>;
+}
+
+export async function runStack(opts: RunStackOptions): Promise<StackRun> {
+    const records: Registration[] = [];
+    recorder = records;
+    try {
+        await pulumi.runtime.setMocks(
+            mockCloud({
+                account: opts.account,
+                region: opts.region,
+                stack: opts.stack,
+                stackOutputs: opts.stackOutputs,
+            }),
+            opts.project,
+            opts.stack,
+            false,
+        );
+        pulumi.runtime.setAllConfig(opts.config, opts.secretKeys);
+        const program = opts.program;
+        if (typeof program === "string") {
+            forgetProgram(program);
+        }
+        // An error thrown inside an `apply` that feeds a resource input never
+        // reaches the stack's outputs: under mocks it surfaces only as an
+        // unhandled rejection, the resource silently goes missing and whatever
+        // waits on it hangs. A real `pulumi up` fails; so does the plan.
+        await failOnUnhandledRejection(async () => {
+            await pulumi.runtime.runInPulumiStack(async () =>
+                typeof program === "string" ? require(program) : ((await program()) ?? {}),
+            );
+            await waitForRpcs();
+            // Rejections are reported a turn after they happen.
+            await new Promise((resolve) => setImmediate(resolve));
+        });
+
+        const monitor = (pulumi.runtime as any).getMonitor() as MockMonitor;
+        const registered = monitor.getRegisteredResources() as Map<
+            string,
+            { id: string | null; state: any }
+        >;
+        const resources: PlanResource[] = [];
+        let outputs: Record<string, unknown> = {};
+        for (const r of records) {
+            const state = registered.get(r.urn);
+            if (r.type === "pulumi:pulumi:Stack") {
+                outputs = (plain(toJs(state?.state)) ?? {}) as Record<string, unknown>;
+                continue;
+            }
+            resources.push({
+                urn: r.urn,
+                id: state?.id ?? "",
+                type: r.type,
+                name: r.name,
+                parent: r.parent || undefined,
+                inputs: r.inputs,
+                outputs: r.custom
+                    ? ((plain(toJs(state?.state)) ?? {}) as Record<string, unknown>)
+                    : {},
+            });
+        }
+        return { resources, outputs };
+    } finally {
+        recorder = undefined;
+    }
+}
+
+async function failOnUnhandledRejection(body: () => Promise<void>): Promise<void> {
+    let onRejection: (reason: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => {
+        onRejection = (reason: unknown) => reject(programError(reason));
+    });
+    process.on("unhandledRejection", onRejection);
+    try {
+        await Promise.race([body(), failed]);
+    } finally {
+        process.off("unhandledRejection", onRejection);
+    }
+}
+
+/** Keeps a config error recognisable (exit 2) when Pulumi wraps it while serializing an input. */
+function programError(reason: unknown): Error {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    if (error.message.includes("invalid stack configuration:")) {
+        const wrapped = new Error(
+            error.message.slice(error.message.indexOf("invalid stack configuration:")),
+        );
+        wrapped.name = "ConfigError";
+        return wrapped;
+    }
+    return error;
+}
+
+function toJs(state: any): unknown {
+    return state && typeof state.toJavaScript === "function" ? state.toJavaScript() : state;
+}
+
+async function waitForRpcs(): Promise<void> {
+    // Resources registered from outputs settle after the stack's own outputs.
+    const settings = require("@pulumi/pulumi/runtime/settings");
+    await settings.waitForRPCs();
+}
+
+/**
+ * Drops the entry module so the next stack runs it afresh. Only the entry
+ * module has top-level effects; components and config are plain modules.
+ */
+function forgetProgram(program: string): void {
+    delete require.cache[require.resolve(program)];
+}
