@@ -1,0 +1,260 @@
+/**
+ * Loads the generated on-premises DNS config into real Unbound and BIND
+ * servers on 127.0.0.1 and queries them.
+ *
+ * A separate `named` plays the internet's public DNS: it is authoritative for
+ * a fake `amazonaws.com` in which the vpce names resolve to loopback
+ * addresses, the ECR names have "public" 198.51.100.x addresses, and STS, S3
+ * and the bare `ecr.<region>` name have their own markers. A name answered
+ * with the upstream's marker was therefore not answered from our data, which
+ * is what proves the config shadows nothing but the ECR names.
+ */
+import { expect } from "chai";
+import {
+    renderBindNamedConf,
+    renderBindZone,
+    renderConditionalForwarders,
+    renderUnbound,
+} from "../../src/dns/onprem";
+import { onPremRecordSet } from "../../src/dns/records";
+import {
+    DigResult,
+    RunningDnsServer,
+    dig,
+    haveTool,
+    startNamed,
+    startUnbound,
+    stopAll,
+} from "../helpers/dnsServers";
+
+const R = "ap-southeast-1";
+const API = "vpce-0a771b3bbcbe107f4-6mennhxj.api.ecr.ap-southeast-1.vpce.amazonaws.com";
+const DKR = "vpce-0424acc787dd05730-ypo3xc68.dkr.ecr.ap-southeast-1.vpce.amazonaws.com";
+const ZONE = `ecr.${R}.amazonaws.com`;
+const onprem = onPremRecordSet({ region: R, apiDnsName: API, dkrDnsName: DKR }, 300);
+
+const PUBLIC_ZONE = [
+    "$TTL 60",
+    "@ IN SOA ns.amazonaws.com. hostmaster.amazonaws.com. 1 60 60 600 60",
+    "@ IN NS ns.amazonaws.com.",
+    "ns IN A 127.0.0.53",
+    `sts.${R} IN A 127.0.0.9`,
+    `s3.${R} IN A 127.0.0.8`,
+    `ecr.${R} IN A 127.0.0.10`,
+    // What the internet says about the ECR names: public addresses our config must override.
+    `api.ecr.${R} IN A 198.51.100.1`,
+    `dkr.ecr.${R} IN A 198.51.100.2`,
+    `*.dkr.ecr.${R} IN A 198.51.100.2`,
+    // The endpoints' regional names are public names resolving to the endpoints' private IPs.
+    `vpce-0a771b3bbcbe107f4-6mennhxj.api.ecr.${R}.vpce IN A 127.0.0.1`,
+    `vpce-0424acc787dd05730-ypo3xc68.dkr.ecr.${R}.vpce IN A 127.0.0.2`,
+    "",
+].join("\n");
+
+const addresses = (r: DigResult) => r.answer.filter((a) => a.type === "A").map((a) => a.value);
+const cnames = (r: DigResult) =>
+    r.answer.filter((a) => a.type === "CNAME").map((a) => `${a.name} -> ${a.value}`);
+
+function expectEcrAnswers(get: (name: string) => Promise<DigResult>) {
+    it("api.ecr.<r> answers with a CNAME to the ecr.api endpoint, then its address", async () => {
+        const r = await get(`api.ecr.${R}.amazonaws.com`);
+        expect(r.status, r.raw).to.equal("NOERROR");
+        expect(cnames(r)).to.deep.equal([`api.ecr.${R}.amazonaws.com. -> ${API}.`]);
+        expect(addresses(r)).to.deep.equal(["127.0.0.1"]);
+    });
+    it("<account>.dkr.ecr.<r> answers with a CNAME to the ecr.dkr endpoint, then its address", async () => {
+        const r = await get(`123456789012.dkr.ecr.${R}.amazonaws.com`);
+        expect(r.status, r.raw).to.equal("NOERROR");
+        expect(cnames(r)).to.deep.equal([`123456789012.dkr.ecr.${R}.amazonaws.com. -> ${DKR}.`]);
+        expect(addresses(r)).to.deep.equal(["127.0.0.2"]);
+    });
+    it("the bare dkr.ecr.<r> name answers with the same CNAME", async () => {
+        const r = await get(`dkr.ecr.${R}.amazonaws.com`);
+        expect(cnames(r), r.raw).to.deep.equal([`dkr.ecr.${R}.amazonaws.com. -> ${DKR}.`]);
+    });
+}
+
+function expectPassThrough(get: (name: string) => Promise<DigResult>) {
+    for (const [name, ip] of [
+        [`sts.${R}.amazonaws.com`, "127.0.0.9"],
+        [`s3.${R}.amazonaws.com`, "127.0.0.8"],
+    ]) {
+        it(`${name} gets the upstream's answer, not one from our data`, async () => {
+            const r = await get(name);
+            expect(r.status, r.raw).to.equal("NOERROR");
+            expect(r.answer, r.raw).to.deep.equal([
+                { name: `${name}.`, ttl: r.answer[0]?.ttl, type: "A", value: ip },
+            ]);
+            expect(
+                r.authority.filter((a) => a.type === "SOA" && a.name === `${ZONE}.`),
+            ).to.deep.equal([]);
+        });
+    }
+}
+
+describe("dns: generated config on real servers (127.0.0.1)", function () {
+    this.timeout(60000);
+    let upstream: RunningDnsServer;
+
+    before(async function () {
+        if (!haveTool("named") || !haveTool("unbound") || !haveTool("dig")) this.skip();
+        upstream = await startNamed({
+            confSnippet: 'zone "amazonaws.com" { type primary; file "public.zone"; };',
+            files: { "public.zone": PUBLIC_ZONE },
+        });
+    });
+    after(async () => {
+        await stopAll();
+    });
+
+    it("the stand-in public DNS gives the ECR names public addresses", async () => {
+        const r = await dig(upstream.port, `api.ecr.${R}.amazonaws.com`);
+        expect(addresses(r), upstream.logs()).to.deep.equal(["198.51.100.1"]);
+    });
+
+    describe("Unbound with unbound/ecr.conf, forwarding everything else upstream", () => {
+        let unbound: RunningDnsServer;
+        before(async () => {
+            unbound = await startUnbound({
+                confSnippet: renderUnbound(onprem),
+                upstream: { host: "127.0.0.1", port: upstream.port },
+            });
+        });
+        after(async () => unbound?.stop());
+        const get = (name: string) => dig(unbound.port, name);
+        expectEcrAnswers(get);
+        expectPassThrough(get);
+        it("does not shadow the bare ecr.<r> name (no zone for ecr.<r>)", async () => {
+            expect(addresses(await get(ZONE))).to.deep.equal(["127.0.0.10"]);
+        });
+    });
+
+    describe("Unbound with unbound/ecr.conf and nothing upstream", () => {
+        // The brief's minimal harness: local-data stands in for the public DNS of
+        // the vpce names, and every other name is refused by the harness.
+        let unbound: RunningDnsServer;
+        before(async () => {
+            unbound = await startUnbound({
+                confSnippet: renderUnbound(onprem),
+                extraLocalData: [`${API}. 60 IN A 127.0.0.1`, `${DKR}. 60 IN A 127.0.0.2`],
+            });
+        });
+        after(async () => unbound?.stop());
+        expectEcrAnswers((name) => dig(unbound.port, name));
+        it("sts.<r> is REFUSED by the harness, not NXDOMAIN or data from our zones", async () => {
+            const r = await dig(unbound.port, `sts.${R}.amazonaws.com`);
+            expect(r.status, r.raw).to.equal("REFUSED");
+            expect(r.answer).to.deep.equal([]);
+        });
+    });
+
+    describe("BIND with the generated zone file, recursive, forwarding upstream", () => {
+        let named: RunningDnsServer;
+        before(async () => {
+            named = await startNamed({
+                confSnippet: renderBindNamedConf([ZONE], { zoneFileDir: "." }),
+                files: { [`${ZONE}.zone`]: renderBindZone(ZONE, onprem) },
+                recursion: true,
+                forwarders: [{ host: "127.0.0.1", port: upstream.port }],
+            });
+        });
+        after(async () => named?.stop());
+        const get = (name: string) => dig(named.port, name);
+        expectEcrAnswers(get);
+        expectPassThrough(get);
+        it("shadows the bare ecr.<r> name with an empty authoritative answer (documented trade-off)", async () => {
+            const r = await get(ZONE);
+            expect(r.status).to.equal("NOERROR");
+            expect(r.answer).to.deep.equal([]);
+            expect(r.flags).to.include("aa");
+            expect(r.authority.map((a) => `${a.name} ${a.type}`)).to.deep.equal([`${ZONE}. SOA`]);
+        });
+    });
+
+    describe("BIND authoritative-only with the generated zone file", () => {
+        let named: RunningDnsServer;
+        before(async () => {
+            named = await startNamed({
+                confSnippet: renderBindNamedConf([ZONE], { zoneFileDir: "." }),
+                files: { [`${ZONE}.zone`]: renderBindZone(ZONE, onprem) },
+                recursion: false,
+            });
+        });
+        after(async () => named?.stop());
+        it("answers the ECR names authoritatively with the CNAMEs", async () => {
+            const r = await dig(named.port, `123456789012.dkr.ecr.${R}.amazonaws.com`, "A", {
+                recurse: false,
+            });
+            expect(r.flags).to.include("aa");
+            expect(cnames(r)).to.deep.equal([
+                `123456789012.dkr.ecr.${R}.amazonaws.com. -> ${DKR}.`,
+            ]);
+        });
+        it("REFUSES sts/s3 (outside its zone) instead of an authoritative NXDOMAIN", async () => {
+            for (const n of [`sts.${R}.amazonaws.com`, `s3.${R}.amazonaws.com`]) {
+                const r = await dig(named.port, n, "A", { recurse: false });
+                expect(r.status, r.raw).to.equal("REFUSED");
+                expect(r.flags).to.not.include("aa");
+            }
+        });
+    });
+
+    describe("conditional forwarders to a stand-in Route 53 Resolver inbound endpoint", () => {
+        // The stand-in answers like the VPC's private hosted zones (exact layout):
+        // the ECR names resolve straight to the endpoints' private IPs.
+        let resolver: RunningDnsServer;
+        let unbound: RunningDnsServer;
+        let named: RunningDnsServer;
+        before(async () => {
+            const zone = (a: string) =>
+                `$TTL 60\n@ IN SOA ns.invalid. h.invalid. 1 60 60 600 60\n@ IN NS ns.invalid.\n@ IN A ${a}\n* IN A ${a}\n`;
+            resolver = await startNamed({
+                confSnippet: [`api.ecr.${R}.amazonaws.com`, `dkr.ecr.${R}.amazonaws.com`]
+                    .map((z) => `zone "${z}" { type primary; file "${z}.zone"; };`)
+                    .join("\n"),
+                files: {
+                    [`api.ecr.${R}.amazonaws.com.zone`]: zone("127.0.0.21"),
+                    [`dkr.ecr.${R}.amazonaws.com.zone`]: zone("127.0.0.22"),
+                },
+            });
+            const f = renderConditionalForwarders(R, ["127.0.0.1"]);
+            // Real inbound endpoints listen on port 53; the stand-in is on a free port.
+            unbound = await startUnbound({
+                confSnippet: f.unbound.replace(
+                    /forward-addr: 127\.0\.0\.1$/gm,
+                    `forward-addr: 127.0.0.1@${resolver.port}`,
+                ),
+                upstream: { host: "127.0.0.1", port: upstream.port },
+            });
+            named = await startNamed({
+                confSnippet: f.bind.replace(
+                    /forwarders \{ 127\.0\.0\.1; \}/g,
+                    `forwarders { 127.0.0.1 port ${resolver.port}; }`,
+                ),
+                recursion: true,
+                forwarders: [{ host: "127.0.0.1", port: upstream.port }],
+            });
+        });
+        after(async () => {
+            await Promise.all([unbound?.stop(), named?.stop(), resolver?.stop()]);
+        });
+        for (const which of ["unbound", "named"] as const) {
+            it(`${which}: ECR names come from the inbound endpoint, STS from upstream`, async () => {
+                const port = which === "unbound" ? unbound.port : named.port;
+                expect(addresses(await dig(port, `api.ecr.${R}.amazonaws.com`))).to.deep.equal([
+                    "127.0.0.21",
+                ]);
+                expect(
+                    addresses(await dig(port, `123456789012.dkr.ecr.${R}.amazonaws.com`)),
+                ).to.deep.equal(["127.0.0.22"]);
+                expect(addresses(await dig(port, `dkr.ecr.${R}.amazonaws.com`))).to.deep.equal([
+                    "127.0.0.22",
+                ]);
+                expect(addresses(await dig(port, `sts.${R}.amazonaws.com`))).to.deep.equal([
+                    "127.0.0.9",
+                ]);
+                expect(addresses(await dig(port, ZONE))).to.deep.equal(["127.0.0.10"]);
+            });
+        }
+    });
+});
