@@ -1,0 +1,164 @@
+/**
+ * Pure builders for the registry endpoints: service names and the endpoint
+ * policy documents. An endpoint policy is a second gate in front of the
+ * service (the caller's own IAM permissions still apply), so `Principal: "*"`
+ * is the normal form and the scoping is done on actions and resources.
+ */
+
+import { DESCRIBE_ACTIONS, PULL_ACTIONS, PUSH_ACTIONS } from "../iam";
+
+/** Interface endpoint services RegistryEndpoints knows how to create. */
+export const INTERFACE_SERVICES = [
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "secretsmanager",
+    "ssm",
+    "ecs",
+    "ecs-agent",
+    "ecs-telemetry",
+] as const;
+export type InterfaceService = (typeof INTERFACE_SERVICES)[number];
+
+/** The two services every registry client needs; they get the ECR endpoint policy. */
+export const REQUIRED_INTERFACE_SERVICES: readonly InterfaceService[] = ["ecr.api", "ecr.dkr"];
+
+export function isInterfaceService(service: string): service is InterfaceService {
+    return (INTERFACE_SERVICES as readonly string[]).includes(service);
+}
+
+/** `com.amazonaws.<region>.<service>`, the PrivateLink service name in commercial regions. */
+export function endpointServiceName(region: string, service: string): string {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+        throw new Error(`"${region}" is not an AWS region name like us-west-2`);
+    }
+    if (service !== "s3" && !isInterfaceService(service)) {
+        throw new Error(`unknown endpoint service "${service}"`);
+    }
+    return `com.amazonaws.${region}.${service}`;
+}
+
+/** Where ECR keeps image layers; a pull downloads them from S3 with a pre-signed URL. */
+export function layerBucketObjectsArn(region: string): string {
+    return `arn:aws:s3:::prod-${region}-starport-layer-bucket/*`;
+}
+
+// ---------------------------------------------------------------------------
+// Policy documents
+
+export interface EndpointPolicyStatement {
+    Sid: string;
+    Effect: "Allow";
+    Principal: "*";
+    Action: string[];
+    Resource: string | string[];
+}
+
+export interface EndpointPolicyDocument {
+    Version: "2012-10-17";
+    Statement: EndpointPolicyStatement[];
+}
+
+export interface EcrEndpointPolicyArgs {
+    /** Region of the endpoints; a VPC endpoint only reaches its own region's registries. */
+    region: string;
+    /** Registries (account IDs) reachable through the endpoints; duplicates are dropped. */
+    accounts: string[];
+    /** Also allow `docker push` to those registries. */
+    allowPush?: boolean;
+}
+
+/**
+ * Policy for the ecr.api and ecr.dkr endpoints: pulls (and pushes when asked)
+ * only on the listed registries' repositories, plus the token call, which has
+ * no resource type and must be allowed on `*`. Without that statement
+ * `docker login` through the endpoint fails and nothing can be pulled.
+ */
+export function ecrEndpointPolicy(args: EcrEndpointPolicyArgs): EndpointPolicyDocument {
+    const accounts = [...new Set(args.accounts)].sort();
+    if (accounts.length === 0) {
+        // A policy with no pull Allow would block every pull through the endpoint.
+        throw new Error("`registryAccounts` must name at least one registry account");
+    }
+    for (const account of accounts) {
+        if (!/^\d{12}$/.test(account)) {
+            throw new Error(`\`registryAccounts\`: "${account}" is not a 12-digit AWS account ID`);
+        }
+    }
+    endpointServiceName(args.region, "ecr.api"); // validates the region
+    const repositories = accounts.map((a) => `arn:aws:ecr:${args.region}:${a}:repository/*`);
+    const statements: EndpointPolicyStatement[] = [
+        {
+            Sid: "AuthorizationToken",
+            Effect: "Allow",
+            Principal: "*",
+            Action: ["ecr:GetAuthorizationToken"],
+            Resource: "*",
+        },
+        {
+            Sid: "PullFromListedRegistries",
+            Effect: "Allow",
+            Principal: "*",
+            Action: [...PULL_ACTIONS, ...DESCRIBE_ACTIONS],
+            Resource: repositories,
+        },
+    ];
+    if (args.allowPush) {
+        statements.push({
+            Sid: "PushToListedRegistries",
+            Effect: "Allow",
+            Principal: "*",
+            Action: [...PUSH_ACTIONS],
+            Resource: repositories,
+        });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+export interface S3GatewayPolicyArgs {
+    region: string;
+    /** Further S3 object ARNs (`arn:aws:s3:::bucket/key-pattern`) readable through the endpoint. */
+    additionalResources?: string[];
+}
+
+const S3_OBJECT_ARN = /^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/;
+
+/**
+ * Policy for the S3 gateway endpoint: read-only access to ECR's layer bucket
+ * for the region, and to the extra object ARNs the stack lists. A gateway
+ * endpoint is the VPC's only route to S3 here, so anything not allowed is
+ * unreachable from the private subnets. There is deliberately no
+ * aws:PrincipalAccount condition: layers are fetched with a pre-signed URL
+ * issued by ECR's own account, so such a condition denies every layer download.
+ */
+export function s3GatewayPolicy(args: S3GatewayPolicyArgs): EndpointPolicyDocument {
+    endpointServiceName(args.region, "s3");
+    const layers = layerBucketObjectsArn(args.region);
+    const extra = [...new Set(args.additionalResources ?? [])].filter((r) => r !== layers);
+    for (const arn of extra) {
+        if (!S3_OBJECT_ARN.test(arn)) {
+            throw new Error(
+                `\`s3AdditionalResources\`: "${arn}" is not an S3 object ARN (arn:aws:s3:::<bucket>/<key or pattern>)`,
+            );
+        }
+    }
+    const statements: EndpointPolicyStatement[] = [
+        {
+            Sid: "EcrImageLayers",
+            Effect: "Allow",
+            Principal: "*",
+            Action: ["s3:GetObject"],
+            Resource: [layers],
+        },
+    ];
+    if (extra.length > 0) {
+        statements.push({
+            Sid: "AdditionalObjects",
+            Effect: "Allow",
+            Principal: "*",
+            Action: ["s3:GetObject"],
+            Resource: extra,
+        });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
