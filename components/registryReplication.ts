@@ -1,0 +1,85 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ReplicatedRepository, replicationPlan } from "../src/ecr/policies";
+
+export interface RegistryReplicationArgs {
+    /**
+     * Every replicated repository of one registry (account + home region),
+     * usually the stack's SharedRepository components. Repositories with no
+     * `replicationRegions` are ignored.
+     */
+    repositories: ReplicatedRepository[];
+}
+
+/**
+ * Cross-region replication for one private registry. An interface endpoint
+ * only serves its own region, so a workload in a private subnet of
+ * us-west-2 cannot pull from a registry in us-east-2; a replica in us-west-2
+ * can be pulled through the local `ecr.dkr` endpoint.
+ *
+ * A registry has exactly one replication configuration per region, so this
+ * is a separate component, created once per stack with all repositories: it
+ * owns (and overwrites) the registry's whole replication configuration in
+ * the home region. Each destination region gets repository creation
+ * templates (`appliedFor: REPLICATION`) so replicas are created immutable,
+ * encrypted, with the lifecycle policy and the same pull-only repository
+ * policy as the source. Templates apply per namespace: a top-level
+ * repository name is only covered by the `ROOT` template, which then also
+ * shapes any other repository replicated into that region without a more
+ * specific template. Replicas get AES256, or KMS with the region's AWS
+ * managed `aws/ecr` key when the source uses KMS (a KMS key is regional, and
+ * a customer managed key in a template also needs a custom role). Scan on
+ * push is a registry scanning setting that templates cannot carry.
+ */
+export class RegistryReplication extends pulumi.ComponentResource {
+    public readonly configuration?: aws.ecr.ReplicationConfiguration;
+    public readonly templates: aws.ecr.RepositoryCreationTemplate[] = [];
+
+    constructor(
+        name: string,
+        args: RegistryReplicationArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
+        super("ecr-private-access:ecr:RegistryReplication", name, {}, opts);
+        const plan = replicationPlan(args.repositories);
+        if (plan) {
+            for (const t of plan.templates) {
+                const prefixName = t.prefix === "ROOT" ? "root" : t.prefix.replace(/\//g, "--");
+                this.templates.push(
+                    new aws.ecr.RepositoryCreationTemplate(
+                        `${name}-${t.region}-${prefixName}`,
+                        {
+                            region: t.region,
+                            prefix: t.prefix,
+                            appliedFors: ["REPLICATION"],
+                            description: templateDescription(t.repositories, plan.region),
+                            imageTagMutability: "IMMUTABLE",
+                            encryptionConfigurations: [
+                                { encryptionType: t.kmsEncrypted ? "KMS" : "AES256" },
+                            ],
+                            lifecyclePolicy: t.lifecyclePolicy,
+                            repositoryPolicy: t.repositoryPolicy,
+                        },
+                        { parent: this },
+                    ),
+                );
+            }
+            this.configuration = new aws.ecr.ReplicationConfiguration(
+                name,
+                { region: plan.region, replicationConfiguration: { rules: plan.rules } },
+                // Templates only shape repositories created after they exist,
+                // so replication starts once they are in place.
+                { parent: this, dependsOn: this.templates },
+            );
+        }
+        this.registerOutputs({});
+    }
+}
+
+/** CreateRepositoryCreationTemplate accepts at most 256 characters of description. */
+function templateDescription(repositories: string[], sourceRegion: string): string {
+    const full = `Replicas of ${repositories.join(", ")} from ${sourceRegion}`;
+    return full.length <= 256
+        ? full
+        : `Replicas of ${repositories.length} repositories from ${sourceRegion}`;
+}
