@@ -1,0 +1,116 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+interface Step {
+    name?: string;
+    uses?: string;
+    run?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+    "working-directory"?: string;
+}
+interface Job {
+    needs?: string | string[];
+    if?: string;
+    steps: Step[];
+    permissions?: Record<string, string>;
+    strategy?: { matrix: { include?: Record<string, string>[] } };
+    env?: Record<string, string>;
+}
+
+const workflow = parse(
+    fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "pr.yml"), "utf8"),
+) as {
+    on: Record<string, unknown>;
+    jobs: Record<string, Job>;
+};
+
+const step = (job: Job, name: string): Step => {
+    const s = job.steps.find((x) => x.name === name);
+    if (!s) throw new Error(`step "${name}" is missing`);
+    return s;
+};
+
+describe(".github/workflows/pr.yml", () => {
+    it("runs on every pull request", () => {
+        expect(workflow.on).to.have.property("pull_request");
+    });
+
+    describe("checks job", () => {
+        const job = workflow.jobs.checks;
+
+        it("runs npm ci, lint, type-check, tests and the offline plan, in that order", () => {
+            const runs = job.steps.filter((s) => s.run).map((s) => s.run!.trim());
+            const order = ["npm ci", "npm run lint", "npm run build", "npm test", "npm start"].map(
+                (cmd) => runs.indexOf(cmd),
+            );
+            expect(
+                order.every((i) => i >= 0),
+                JSON.stringify(runs),
+            ).to.equal(true);
+            expect([...order].sort((a, b) => a - b)).to.deep.equal(order);
+            expect(step(job, "Set up Node.js").with?.["node-version"]).to.equal(20);
+        });
+
+        it("posts out/*/summary.md and architecture.md as a sticky PR comment, even when the plan fails", () => {
+            const build = step(job, "Build PR comment");
+            expect(build.run)
+                .to.contain("summary.md")
+                .and.to.contain("architecture.md")
+                .and.to.contain("out/*/");
+            expect(build.if).to.contain("always()");
+            const comment = step(job, "Comment on PR");
+            expect(comment.uses).to.match(/^marocchino\/sticky-pull-request-comment@v\d+$/);
+            expect(comment.with?.path).to.equal("out/pr-comment.md");
+            expect(comment.if).to.contain("always()");
+            expect(job.permissions?.["pull-requests"]).to.equal("write");
+        });
+    });
+
+    describe("preview job", () => {
+        const job = workflow.jobs.preview;
+
+        it("is skipped cleanly without PULUMI_ACCESS_TOKEN (gate job) and per stack without AWS credentials", () => {
+            const gate = workflow.jobs["preview-gate"];
+            expect(gate.steps[0].env?.PULUMI_ACCESS_TOKEN).to.equal(
+                "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+            );
+            expect(job.needs).to.include("preview-gate");
+            expect(job.if).to.equal("needs.preview-gate.outputs.enabled == 'true'");
+            const creds = step(job, "Check for AWS credentials");
+            expect(JSON.stringify(creds.env))
+                .to.contain("AWS_ROLE_ARN_")
+                .and.to.contain("AWS_ACCESS_KEY_ID_");
+            for (const s of job.steps.slice(1))
+                expect(s.if, s.name).to.match(/steps\.creds\.outputs\.mode/);
+        });
+
+        it("previews vendor, customer and idc-sim", () => {
+            expect(job.strategy?.matrix.include?.map((m) => m.stack)).to.deep.equal([
+                "vendor",
+                "customer",
+                "idc-sim",
+            ]);
+        });
+
+        it("installs the pack's dependencies and runs pulumi/actions preview with the pack and a PR comment", () => {
+            const packInstall = step(job, "Install policy pack dependencies");
+            expect(packInstall["working-directory"]).to.equal("policies");
+            expect(packInstall.run).to.equal("npm ci");
+            const idx = job.steps.indexOf(packInstall);
+            const preview = step(job, "Pulumi preview with policy pack");
+            expect(job.steps.indexOf(preview)).to.be.greaterThan(idx);
+            expect(preview.uses).to.match(/^pulumi\/actions@v[67]$/);
+            expect(preview.with).to.include({
+                command: "preview",
+                policyPacks: "policies",
+                "comment-on-pr": true,
+            });
+            expect(String(preview.with?.["stack-name"])).to.contain("matrix.stack");
+            expect(job.permissions?.["id-token"]).to.equal("write");
+        });
+    });
+});
