@@ -1,0 +1,656 @@
+/**
+ * Monthly cost estimate computed from an offline plan (plan.json) and the
+ * price table in pricing/prices.json. Pure functions except `loadPrices`.
+ *
+ * The estimate covers fixed, always-on charges (hours x hourly rate, monthly
+ * fees). Usage charges (per GB processed, stored or transferred) are listed
+ * as rates, never guessed: the plan does not know the traffic.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { z } from "zod";
+import type { Plan, PlanResource } from "./plan";
+
+// ---------------------------------------------------------------- price table
+
+const priceEntrySchema = z.strictObject({
+    usd: z.number().nonnegative(),
+    unit: z.string().min(1),
+    region: z.string().min(1),
+    source: z.string().min(1),
+    date: z.string().min(1),
+    note: z.string().optional(),
+});
+
+const priceTableSchema = z.strictObject({
+    currency: z.literal("USD"),
+    baseRegion: z.string().min(1),
+    note: z.string().optional(),
+    /** Factor applied to base-region prices; a bare number is allowed in overrides. */
+    regionMultipliers: z.record(
+        z.string(),
+        z.union([
+            z.number().positive(),
+            z.strictObject({ factor: z.number().positive(), source: z.string().min(1) }),
+        ]),
+    ),
+    prices: z.record(z.string(), priceEntrySchema),
+});
+
+export type PriceEntry = z.infer<typeof priceEntrySchema>;
+export type PriceTable = z.infer<typeof priceTableSchema>;
+
+/** Keys the estimate reads; a table without one of them is rejected at load time. */
+export const REQUIRED_PRICE_KEYS = [
+    "interfaceEndpointAzHour",
+    "interfaceEndpointGb",
+    "natGatewayHour",
+    "natGatewayGb",
+    "publicIpv4Hour",
+    "albHour",
+    "albLcuHour",
+    "fargateVcpuHour",
+    "fargateGbHour",
+    "route53PrivateZoneMonth",
+    "resolverEndpointEniHour",
+    "interRegionTransferGb",
+    "ecrStorageGbMonth",
+    "secretsManagerSecretMonth",
+    "cloudwatchLogsIngestGb",
+    "cloudwatchLogsStorageGbMonth",
+    "ebsGp3GbMonth",
+] as const;
+export type PriceKey = (typeof REQUIRED_PRICE_KEYS)[number];
+
+export const DEFAULT_PRICES_PATH = path.resolve(__dirname, "../../pricing/prices.json");
+const LOCAL_PRICES_NAME = "prices.local.json";
+
+function readJson(file: string): unknown {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new Error(`price table ${file}: cannot read it (${(e as Error).message})`);
+    }
+    try {
+        return JSON.parse(text);
+    } catch (e) {
+        throw new Error(`price table ${file}: not valid JSON (${(e as Error).message})`);
+    }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Merges an override file over the base table: top-level fields replace,
+ * `prices` and `regionMultipliers` merge by key, and an override price entry
+ * may be partial (`{ "usd": 0.012 }`) when the key already exists.
+ */
+export function mergePriceTables(
+    base: unknown,
+    override: unknown,
+    overrideName = "override",
+): unknown {
+    if (!isRecord(override)) throw new Error(`price table ${overrideName}: must be a JSON object`);
+    if (!isRecord(base)) return override;
+    const merged: Record<string, unknown> = { ...base, ...override };
+    for (const key of ["prices", "regionMultipliers"]) {
+        const b = isRecord(base[key]) ? base[key] : {};
+        const o = override[key];
+        if (o === undefined) continue;
+        if (!isRecord(o))
+            throw new Error(`price table ${overrideName}: \`${key}\` must be an object`);
+        const out: Record<string, unknown> = { ...b };
+        for (const [k, v] of Object.entries(o)) {
+            out[k] = key === "prices" && isRecord(b[k]) && isRecord(v) ? { ...b[k], ...v } : v;
+        }
+        merged[key] = out;
+    }
+    return merged;
+}
+
+/** Validates a price table, naming the file and the failing key. */
+export function parsePriceTable(data: unknown, name = "price table"): PriceTable {
+    const result = priceTableSchema.safeParse(data);
+    if (!result.success) {
+        const lines = result.error.issues.map(
+            (i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`,
+        );
+        throw new Error(`${name} is invalid:\n${lines.join("\n")}`);
+    }
+    const missing = REQUIRED_PRICE_KEYS.filter((k) => !(k in result.data.prices));
+    if (missing.length > 0) {
+        throw new Error(
+            `${name} is invalid: missing prices ${missing.map((k) => `\`${k}\``).join(", ")}`,
+        );
+    }
+    return result.data;
+}
+
+/**
+ * Reads the price table (default pricing/prices.json) and merges user
+ * overrides over it: `overridePath` when given (it must exist), otherwise
+ * `prices.local.json` next to the base file when present.
+ */
+export function loadPrices(
+    basePath: string = DEFAULT_PRICES_PATH,
+    overridePath?: string,
+): PriceTable {
+    let data = readJson(basePath);
+    let name = basePath;
+    const local = overridePath ?? path.join(path.dirname(basePath), LOCAL_PRICES_NAME);
+    if (overridePath !== undefined || fs.existsSync(local)) {
+        data = mergePriceTables(data, readJson(local), local);
+        name = `${basePath} + ${local}`;
+    }
+    return parsePriceTable(data, name);
+}
+
+// ------------------------------------------------------------------- estimate
+
+export interface CostLine {
+    urn: string;
+    type: string;
+    name: string;
+    region: string;
+    /** Fixed monthly cost; 0 for free resources and usage-only ones. */
+    monthlyUsd: number;
+    /** How the number was computed, or "free". */
+    basis: string;
+}
+
+export interface PerGbRate {
+    what: string;
+    usdPerGb: number;
+}
+
+export interface NatComparison {
+    /** Distinct AZs spanned by the private subnets of the VPCs compared. */
+    azCount: number;
+    /** Monthly cost of one NAT gateway (with its public IPv4 address) per AZ. */
+    natMonthlyUsd: number;
+    /** Monthly fixed cost of the interface endpoints in the same VPCs. */
+    endpointsMonthlyUsd: number;
+    natUsdPerGb: number;
+    endpointUsdPerGb: number;
+    /**
+     * Monthly traffic above which endpoints are cheaper than NAT (when
+     * endpoints cost more fixed); 0 when endpoints are cheaper at any traffic.
+     */
+    breakEvenGbPerMonth: number;
+    note: string;
+}
+
+export interface CostEstimate {
+    project: string;
+    stack: string;
+    region: string;
+    currency: "USD";
+    hoursPerMonth: number;
+    /** Priced resources, including the free ones ($0, basis "free"). */
+    lines: CostLine[];
+    fixedMonthlyUsd: number;
+    /** Usage rates that apply on top of the fixed total. */
+    perGb: PerGbRate[];
+    /** Resources whose type (or detail) the table cannot price: never counted as $0. */
+    notPriced: { urn: string; type: string; reason: string }[];
+    /** Component resources: containers for other resources, no charge of their own. */
+    components: { urn: string; type: string }[];
+    /** Types that appear in the plan and cost nothing by themselves. */
+    freeTypes: string[];
+    natComparison: NatComparison;
+    notes: string[];
+}
+
+export interface EstimateOptions {
+    /** The stack's region (config `aws:region`); resources with `inputs.region` use theirs. */
+    region: string;
+    prices: PriceTable;
+    /** Default 730 (AWS's own monthly convention). */
+    hoursPerMonth?: number;
+}
+
+/** Types that are free by themselves, with the reason shown in the basis. */
+const FREE_TYPES: Record<string, string> = {
+    "aws:ec2/vpc:Vpc": "free",
+    "aws:ec2/subnet:Subnet": "free",
+    "aws:ec2/routeTable:RouteTable": "free",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "free",
+    "aws:ec2/route:Route": "free",
+    "aws:ec2/internetGateway:InternetGateway": "free (data transfer out billed separately)",
+    "aws:ec2/securityGroup:SecurityGroup": "free",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "free",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "free",
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
+        "free (transfer billed on the connection)",
+    "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint": "free",
+    "aws:route53/record:Record": "free (queries billed per million, not included)",
+    "aws:route53/zoneAssociation:ZoneAssociation": "free",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "free",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "free",
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": "free",
+    "aws:ecs/cluster:Cluster": "free (Container Insights metrics billed by usage)",
+    "aws:ecs/taskDefinition:TaskDefinition": "free (tasks priced on the ECS service)",
+    "aws:lb/listener:Listener": "free (billed on the load balancer)",
+    "aws:lb/targetGroup:TargetGroup": "free (billed on the load balancer)",
+    "aws:secretsmanager/secretVersion:SecretVersion": "free (billed on the secret)",
+    "random:index/randomPassword:RandomPassword": "free (generated locally)",
+};
+
+const isIam = (type: string) => type.startsWith("aws:iam/");
+
+/** Component resources and Pulumi's own bookkeeping: not cloud resources at all. */
+export function isComponentResource(r: PlanResource, project: string): boolean {
+    const pkg = r.type.split(":")[0];
+    return r.type.startsWith("pulumi:") || pkg === project || pkg === "ecr-private-access";
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const num = (v: unknown): number | undefined => {
+    const n = typeof v === "string" ? Number(v) : v;
+    return typeof n === "number" && Number.isFinite(n) ? n : undefined;
+};
+/** Rates are shown and returned to 6 decimals, so a multiplier leaves no float noise. */
+const round6 = (n: number) => +n.toFixed(6);
+const usd = (n: number) => `$${round6(n)}`;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** The region a resource lives in: its own `region` input (aws v7) or the stack's. */
+export function resourceRegion(r: PlanResource, stackRegion: string): string {
+    return str(r.inputs.region) ?? stackRegion;
+}
+
+/** Index of resources by every identifier another resource's input may use. */
+function indexByIds(plan: Plan): Map<string, PlanResource> {
+    const byId = new Map<string, PlanResource>();
+    for (const r of plan.resources) {
+        for (const key of [r.id, str(r.outputs.id), str(r.outputs.arn)]) {
+            if (key) byId.set(key, r);
+        }
+    }
+    return byId;
+}
+
+interface Pricer {
+    price(key: string): PriceEntry;
+    /** Hourly/monthly rate for a key in a region, with the region multiplier applied. */
+    rate(key: string, region: string): number;
+}
+
+function makePricer(prices: PriceTable, notes: Set<string>): Pricer {
+    const price = (key: string) => {
+        const p = prices.prices[key];
+        if (!p) throw new Error(`price table has no \`${key}\``);
+        return p;
+    };
+    const multiplier = (region: string): number => {
+        if (region === "global") return 1;
+        const m = prices.regionMultipliers[region];
+        if (m !== undefined) return typeof m === "number" ? m : m.factor;
+        notes.add(
+            `No region multiplier for ${region}: ${prices.baseRegion} prices are used there; ` +
+                `actual ${region} prices differ (add regionMultipliers.${region} to pricing/prices.local.json).`,
+        );
+        return 1;
+    };
+    return {
+        price,
+        rate: (key, region) =>
+            price(key).usd * multiplier(price(key).region === "global" ? "global" : region),
+    };
+}
+
+/** Distinct AZs of a set of subnets (a subnet with no AZ counts as its own). */
+function azsOf(subnets: PlanResource[]): Set<string> {
+    return new Set(
+        subnets.map(
+            (s) => str(s.inputs.availabilityZone) ?? str(s.outputs.availabilityZone) ?? s.urn,
+        ),
+    );
+}
+
+/** Estimates the fixed monthly cost of everything in a plan. */
+export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate {
+    const hours = options.hoursPerMonth ?? 730;
+    const stackRegion = options.region;
+    const notes = new Set<string>();
+    const pricer = makePricer(options.prices, notes);
+    const byId = indexByIds(plan);
+    const perGb = new Map<string, number>();
+    const lines: CostLine[] = [];
+    const notPriced: CostEstimate["notPriced"] = [];
+    const components: CostEstimate["components"] = [];
+
+    for (const r of plan.resources) {
+        if (isComponentResource(r, plan.project)) {
+            components.push({ urn: r.urn, type: r.type });
+            continue;
+        }
+        const region = resourceRegion(r, stackRegion);
+        const line = (monthlyUsd: number, basis: string, where = region) =>
+            lines.push({
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                region: where,
+                monthlyUsd,
+                basis,
+            });
+        const hourly = (key: string, count: number, what: string) => {
+            const rate = pricer.rate(key, region);
+            line(count * rate * hours, `${count} ${what} x ${usd(rate)}/h x ${hours} h`);
+        };
+        const gbRate = (what: string, key: string) =>
+            perGb.set(`${what} (${region})`, round6(pricer.rate(key, region)));
+
+        if (isIam(r.type) || FREE_TYPES[r.type] !== undefined) {
+            line(0, FREE_TYPES[r.type] ?? "free");
+            continue;
+        }
+        switch (r.type) {
+            case "aws:ec2/vpcEndpoint:VpcEndpoint": {
+                const kind = str(r.inputs.vpcEndpointType) ?? "Gateway";
+                if (kind === "Gateway") {
+                    line(0, "free (gateway endpoint)");
+                    break;
+                }
+                if (kind !== "Interface") {
+                    notPriced.push({
+                        urn: r.urn,
+                        type: r.type,
+                        reason: `endpoint type ${kind}`,
+                    });
+                    break;
+                }
+                let azs = arr(r.inputs.subnetIds).length;
+                if (azs === 0) {
+                    azs = 1;
+                    notes.add(`${r.name}: no subnetIds in the plan, priced as one AZ.`);
+                }
+                hourly("interfaceEndpointAzHour", azs, azs === 1 ? "AZ" : "AZs");
+                gbRate("Interface endpoint data processed", "interfaceEndpointGb");
+                break;
+            }
+            case "aws:route53/zone:Zone":
+                line(
+                    pricer.rate("route53PrivateZoneMonth", "global"),
+                    "hosted zone, monthly fee",
+                    "global",
+                );
+                break;
+            case "aws:route53/resolverEndpoint:ResolverEndpoint": {
+                // AWS requires at least two IP addresses (ENIs) per Resolver endpoint.
+                const enis = Math.max(2, arr(r.inputs.ipAddresses).length);
+                hourly("resolverEndpointEniHour", enis, "ENIs");
+                break;
+            }
+            case "aws:ecr/replicationConfiguration:ReplicationConfiguration":
+                line(0, "no fixed charge; replicas billed as storage, copies as transfer per GB");
+                gbRate("ECR cross-region replication transfer", "interRegionTransferGb");
+                break;
+            case "aws:ecr/repository:Repository":
+                line(0, "storage only (per GB-month)");
+                gbRate("ECR image storage per GB-month", "ecrStorageGbMonth");
+                break;
+            case "aws:ecs/service:Service": {
+                const launch = str(r.inputs.launchType) ?? "FARGATE";
+                const tdRef = str(r.inputs.taskDefinition) ?? "";
+                // An ARN (what the program passes), else `family` or `family:revision`.
+                const family = tdRef.replace(/^.*task-definition\//, "").split(":")[0];
+                const td =
+                    byId.get(tdRef) ??
+                    plan.resources.find(
+                        (t) =>
+                            t.type === "aws:ecs/taskDefinition:TaskDefinition" &&
+                            t.inputs.family === family,
+                    );
+                const cpu = num(td?.inputs.cpu);
+                const mem = num(td?.inputs.memory);
+                if (launch !== "FARGATE" || cpu === undefined || mem === undefined) {
+                    notPriced.push({
+                        urn: r.urn,
+                        type: r.type,
+                        reason:
+                            launch !== "FARGATE"
+                                ? `launch type ${launch}`
+                                : "task definition cpu/memory not found",
+                    });
+                    break;
+                }
+                const count = num(r.inputs.desiredCount) ?? 1;
+                const vcpu = cpu / 1024;
+                const gb = mem / 1024;
+                const perTaskHour =
+                    vcpu * pricer.rate("fargateVcpuHour", region) +
+                    gb * pricer.rate("fargateGbHour", region);
+                line(
+                    count * perTaskHour * hours,
+                    `${count} Fargate tasks x (${vcpu} vCPU + ${gb} GB) = ${usd(perTaskHour)}/h x ${hours} h`,
+                );
+                break;
+            }
+            case "aws:lb/loadBalancer:LoadBalancer": {
+                const lbType = str(r.inputs.loadBalancerType) ?? "application";
+                if (lbType !== "application") {
+                    notPriced.push({
+                        urn: r.urn,
+                        type: r.type,
+                        reason: `${lbType} load balancer`,
+                    });
+                    break;
+                }
+                const rate = pricer.rate("albHour", region);
+                const lcu = pricer.rate("albLcuHour", region);
+                line(
+                    rate * hours,
+                    `1 ALB x ${usd(rate)}/h x ${hours} h, + ${usd(lcu)} per LCU-hour (usage, not included)`,
+                );
+                break;
+            }
+            case "aws:cloudwatch/logGroup:LogGroup":
+                line(0, "usage only (per GB ingested and stored)");
+                gbRate("CloudWatch Logs ingestion", "cloudwatchLogsIngestGb");
+                gbRate("CloudWatch Logs storage per GB-month", "cloudwatchLogsStorageGbMonth");
+                break;
+            case "aws:secretsmanager/secret:Secret":
+                line(pricer.rate("secretsManagerSecretMonth", region), "secret, monthly fee");
+                break;
+            case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": {
+                const peer = str(r.inputs.peerRegion);
+                if (peer && peer !== region) {
+                    line(0, `no hourly charge; ${region} <-> ${peer} transfer per GB`);
+                    gbRate(`Inter-region transfer to ${peer}`, "interRegionTransferGb");
+                } else {
+                    line(0, "no hourly charge; same-region transfer across AZs billed per GB");
+                }
+                break;
+            }
+            case "aws:ec2/instance:Instance": {
+                const itype = str(r.inputs.instanceType) ?? "";
+                if (!options.prices.prices[`ec2.${itype}`]) {
+                    notPriced.push({
+                        urn: r.urn,
+                        type: r.type,
+                        reason: `no price for instance type "${itype}"`,
+                    });
+                    break;
+                }
+                const root = r.inputs.rootBlockDevice as Record<string, unknown> | undefined;
+                const rootGb = num(root?.volumeSize) ?? 8;
+                const compute = pricer.rate(`ec2.${itype}`, region) * hours;
+                const disk = rootGb * pricer.rate("ebsGp3GbMonth", region);
+                line(
+                    compute + disk,
+                    `${itype} ${usd(pricer.rate(`ec2.${itype}`, region))}/h x ${hours} h + ${rootGb} GB gp3 root volume`,
+                );
+                break;
+            }
+            default:
+                notPriced.push({
+                    urn: r.urn,
+                    type: r.type,
+                    reason: "type not in the price table",
+                });
+        }
+    }
+
+    const natComparison = compareWithNat(plan, stackRegion, lines, pricer, hours);
+    const fixed = round2(lines.reduce((s, l) => s + l.monthlyUsd, 0));
+    return {
+        project: plan.project,
+        stack: plan.stack,
+        region: stackRegion,
+        currency: "USD",
+        hoursPerMonth: hours,
+        lines,
+        fixedMonthlyUsd: fixed,
+        perGb: [...perGb].map(([what, usdPerGb]) => ({ what, usdPerGb })),
+        notPriced,
+        components,
+        freeTypes: [
+            ...new Set(lines.filter((l) => l.basis.startsWith("free")).map((l) => l.type)),
+        ].sort(),
+        natComparison,
+        notes: [...notes],
+    };
+}
+
+/**
+ * The same stack built the NAT-gateway way (seed 002 replaces NAT with
+ * endpoints): one NAT gateway per AZ that the private subnets span, in each
+ * VPC that has interface endpoints (every VPC with private subnets when there
+ * are none), against those endpoints' fixed cost.
+ */
+function compareWithNat(
+    plan: Plan,
+    stackRegion: string,
+    lines: CostLine[],
+    pricer: Pricer,
+    hours: number,
+): NatComparison {
+    const byType = (t: string) => plan.resources.filter((r) => r.type === t);
+    const vpcIdOf = (r: PlanResource) => str(r.inputs.vpcId) ?? "";
+    const interfaces = byType("aws:ec2/vpcEndpoint:VpcEndpoint").filter(
+        (e) => e.inputs.vpcEndpointType === "Interface",
+    );
+    const privateSubnets = byType("aws:ec2/subnet:Subnet").filter(
+        (s) => s.inputs.mapPublicIpOnLaunch !== true,
+    );
+    const vpcIds = new Set(
+        interfaces.length > 0 ? interfaces.map(vpcIdOf) : privateSubnets.map(vpcIdOf),
+    );
+
+    let azCount = 0;
+    let natMonthly = 0;
+    let natRegion = stackRegion;
+    for (const vpcId of vpcIds) {
+        const subnets = privateSubnets.filter((s) => vpcIdOf(s) === vpcId);
+        if (subnets.length === 0) continue;
+        const azs = azsOf(subnets).size;
+        natRegion = resourceRegion(subnets[0], stackRegion);
+        azCount += azs;
+        natMonthly +=
+            azs *
+            (pricer.rate("natGatewayHour", natRegion) + pricer.rate("publicIpv4Hour", natRegion)) *
+            hours;
+    }
+    const endpointUrns = new Set(
+        interfaces.filter((e) => vpcIds.has(vpcIdOf(e))).map((e) => e.urn),
+    );
+    const endpointsMonthly = lines
+        .filter((l) => endpointUrns.has(l.urn))
+        .reduce((s, l) => s + l.monthlyUsd, 0);
+    // Base prices when there is nothing to compare, so no region note is raised for it.
+    const gbRate = (key: string) =>
+        azCount > 0 ? pricer.rate(key, natRegion) : pricer.price(key).usd;
+    const natGb = round6(gbRate("natGatewayGb"));
+    const epGb = round6(gbRate("interfaceEndpointGb"));
+    const breakEven =
+        endpointsMonthly > natMonthly && natGb > epGb
+            ? (endpointsMonthly - natMonthly) / (natGb - epGb)
+            : 0;
+
+    const nat =
+        `NAT way: ${azCount} NAT gateway(s), one per AZ, each with an Elastic IP, ` +
+        `$${natMonthly.toFixed(2)}/month + $${natGb}/GB processed.`;
+    let note: string;
+    if (azCount === 0) {
+        note = "No private subnets in the plan: nothing to compare.";
+    } else if (endpointUrns.size === 0) {
+        note = `${nat} The plan has no interface endpoints to compare with.`;
+    } else {
+        note =
+            `${nat} Endpoint way: ${endpointUrns.size} interface endpoint(s), ` +
+            `$${endpointsMonthly.toFixed(2)}/month + $${epGb}/GB. ` +
+            `S3 layer traffic is free through the gateway endpoint either way. ` +
+            (breakEven > 0
+                ? `Endpoints cost more fixed and pay off above ${Math.ceil(breakEven)} GB/month through them.`
+                : `Endpoints are cheaper at any traffic, and need no internet route.`);
+    }
+    return {
+        azCount,
+        natMonthlyUsd: round2(natMonthly),
+        endpointsMonthlyUsd: round2(endpointsMonthly),
+        natUsdPerGb: natGb,
+        endpointUsdPerGb: epGb,
+        breakEvenGbPerMonth: Math.ceil(breakEven),
+        note,
+    };
+}
+
+// ------------------------------------------------------------------ rendering
+
+const money = (n: number) => `$${n.toFixed(2)}`;
+const cell = (s: string) => s.replace(/\|/g, "\\|");
+
+/** Markdown text for the plan summary: an estimate, labelled as one. */
+export function formatCostTable(e: CostEstimate): string {
+    const out: string[] = [];
+    out.push(`### Estimated monthly cost: ${e.project}/${e.stack} (${e.region})`);
+    out.push("");
+    out.push(
+        `Estimate only: on-demand list prices from pricing/prices.json, ${e.hoursPerMonth} h/month, ` +
+            `fixed charges only; usage (GB, LCU, queries) is listed separately and not included.`,
+    );
+    out.push("");
+    out.push("| resource | type | region | USD/month | basis |");
+    out.push("|---|---|---|---:|---|");
+    const free = e.lines.filter((l) => l.basis.startsWith("free"));
+    for (const l of e.lines.filter((x) => !x.basis.startsWith("free"))) {
+        out.push(
+            `| ${cell(l.name)} | \`${l.type}\` | ${l.region} | ${money(l.monthlyUsd)} | ${cell(l.basis)} |`,
+        );
+    }
+    if (free.length > 0) {
+        out.push(
+            `| ${free.length} free resources | ${e.freeTypes.length} types | | $0.00 | free |`,
+        );
+    }
+    out.push(`| **fixed total** | | | **${money(e.fixedMonthlyUsd)}** | |`);
+    if (e.perGb.length > 0) {
+        out.push("");
+        out.push("Usage rates on top of the fixed total:");
+        out.push("");
+        for (const p of e.perGb) out.push(`- ${p.what}: $${p.usdPerGb}/GB`);
+    }
+    const n = e.natComparison;
+    if (n.azCount > 0) {
+        out.push("");
+        out.push(`NAT gateway comparison: ${n.note}`);
+    }
+    if (e.notPriced.length > 0) {
+        out.push("");
+        out.push(`Not priced (${e.notPriced.length}, not counted in the total):`);
+        out.push("");
+        for (const p of e.notPriced)
+            out.push(`- \`${p.type}\` ${p.urn.split("::").pop()}: ${p.reason}`);
+    }
+    for (const note of e.notes) {
+        out.push("");
+        out.push(`Note: ${note}`);
+    }
+    return out.join("\n") + "\n";
+}
