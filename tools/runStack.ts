@@ -26,24 +26,29 @@ interface Registration {
 let recorder: Registration[] | undefined;
 
 // The mock monitor hands `newResource` neither the parent nor the URN, and it
-// unwraps secrets. Observe the raw request instead, once per process.
-const original = MockMonitor.prototype.registerResource;
-MockMonitor.prototype.registerResource = function (this: MockMonitor, req: any, callback: any) {
-    const wrapped = (err: any, resp: any) => {
-        if (!err && recorder) {
-            recorder.push({
-                urn: resp.getUrn(),
-                type: req.getType(),
-                name: req.getName(),
-                parent: req.getParent(),
-                custom: req.getCustom(),
-                inputs: plain(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-            });
-        }
-        callback(err, resp);
+// unwraps secrets. Observe the raw requests instead, once per process: new
+// resources (registerResource) and reads such as StackReference (readResource).
+function observe(method: "registerResource" | "readResource", inputsOf: (req: any) => any) {
+    const original = (MockMonitor.prototype as any)[method];
+    (MockMonitor.prototype as any)[method] = function (this: MockMonitor, req: any, callback: any) {
+        const wrapped = (err: any, resp: any) => {
+            if (!err && recorder) {
+                recorder.push({
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent(),
+                    custom: method === "readResource" || req.getCustom(),
+                    inputs: plain(inputsOf(req)?.toJavaScript() ?? {}) as Record<string, unknown>,
+                });
+            }
+            callback(err, resp);
+        };
+        return original.call(this, req, wrapped);
     };
-    return original.call(this, req, wrapped);
-};
+}
+observe("registerResource", (req) => req.getObject());
+observe("readResource", (req) => req.getProperties());
 
 /** Turns the wire form into plain JSON: secrets become "[secret]", unknowns "[unknown]". */
 export function plain(value: unknown): unknown {

@@ -1,0 +1,157 @@
+import { expect } from "chai";
+import * as path from "path";
+import type { Plan, PlanResource } from "../../src/report/plan";
+import { PlanConfigError, planStack, stackFiles } from "../../tools/plan";
+
+const ROOT = path.resolve(__dirname, "../..");
+const stackFile = (name: string) => path.join(ROOT, `Pulumi.${name}.yaml`);
+const ofType = (p: Plan, type: string) => p.resources.filter((r) => r.type === type);
+const containers = (p: Plan) =>
+    JSON.parse(
+        ofType(p, "aws:ecs/taskDefinition:TaskDefinition")[0].inputs.containerDefinitions as string,
+    ) as {
+        name: string;
+        image: string;
+    }[];
+
+describe("the shipped stacks, planned offline", function () {
+    this.timeout(120_000);
+    const plans: Record<string, Plan> = {};
+
+    before(async () => {
+        // Producers first, as `npm start` does, feeding outputs forward.
+        const outputs: Record<string, Record<string, unknown>> = {};
+        for (const file of stackFiles(ROOT)) {
+            const plan = await planStack({ stackFile: file, stackOutputs: outputs });
+            outputs[plan.stack] = plan.outputs;
+            plans[plan.stack] = plan;
+        }
+    });
+
+    it("orders the vendor stack before the customer stack that references it", () => {
+        expect(stackFiles(ROOT).map((f) => path.basename(f))).to.deep.equal([
+            "Pulumi.vendor.yaml",
+            "Pulumi.customer.yaml",
+            "Pulumi.idc-sim.yaml",
+        ]);
+    });
+
+    for (const stack of ["vendor", "customer", "idc-sim"]) {
+        it(`${stack}: passes every mandatory policy`, () => {
+            expect(
+                plans[stack].violations.filter((v) => v.enforcementLevel === "mandatory"),
+            ).to.deep.equal([]);
+        });
+    }
+
+    it("vendor: exports the contract the customer reads (registry, region, per-region URLs)", () => {
+        const out = plans.vendor.outputs as any;
+        expect(out.registryId).to.equal("111122223333");
+        expect(out.region).to.equal("us-east-2");
+        expect(out.repositories["rake-app"]).to.deep.equal({
+            arn: "arn:aws:ecr:us-east-2:111122223333:repository/rake-app",
+            url: "111122223333.dkr.ecr.us-east-2.amazonaws.com/rake-app",
+            urls: {
+                "us-east-2": "111122223333.dkr.ecr.us-east-2.amazonaws.com/rake-app",
+                "us-west-2": "111122223333.dkr.ecr.us-west-2.amazonaws.com/rake-app",
+            },
+        });
+        expect(ofType(plans.vendor, "aws:ec2/vpc:Vpc")).to.have.length(0);
+    });
+
+    it("customer: runs the vendor image from the vendor plan's outputs, in its own region", () => {
+        const images = Object.fromEntries(containers(plans.customer).map((c) => [c.name, c.image]));
+        expect(images).to.deep.equal({
+            "nlp-client": "444455556666.dkr.ecr.us-west-2.amazonaws.com/nlp-client:1.0.0",
+            "rake-app": "111122223333.dkr.ecr.us-west-2.amazonaws.com/rake-app:1.0.0",
+            "prose-app": "444455556666.dkr.ecr.us-west-2.amazonaws.com/prose-app:1.0.0",
+        });
+        const ref = ofType(plans.customer, "pulumi:pulumi:StackReference");
+        expect(ref.map((r) => r.name)).to.deep.equal(["organization/ecr-private-access/vendor"]);
+    });
+
+    it("customer: follows whatever the referenced stack exports (the reference is live, not hard-coded)", async () => {
+        const vendor = JSON.parse(JSON.stringify(plans.vendor.outputs));
+        vendor.registryId = "999988887777";
+        vendor.repositories["rake-app"].urls["us-west-2"] =
+            "999988887777.dkr.ecr.us-west-2.amazonaws.com/rake-app";
+        const plan = await planStack({
+            stackFile: stackFile("customer"),
+            stackOutputs: { vendor },
+        });
+        expect(containers(plan).find((c) => c.name === "rake-app")!.image).to.equal(
+            "999988887777.dkr.ecr.us-west-2.amazonaws.com/rake-app:1.0.0",
+        );
+        // ...and lets that registry through the ECR endpoint policies.
+        const dkr = ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) =>
+            String(e.inputs.serviceName).endsWith(".ecr.dkr"),
+        )!;
+        const resources = JSON.parse(dkr.inputs.policy as string).Statement.flatMap((s: any) =>
+            [s.Resource].flat(),
+        );
+        expect(resources).to.include("arn:aws:ecr:us-west-2:999988887777:repository/*");
+    });
+
+    it("customer: a vendor repository that is not replicated into the customer's region is a config error", async () => {
+        const vendor = JSON.parse(JSON.stringify(plans.vendor.outputs));
+        delete vendor.repositories["rake-app"].urls["us-west-2"];
+        let error: unknown;
+        try {
+            await planStack({ stackFile: stackFile("customer"), stackOutputs: { vendor } });
+        } catch (e) {
+            error = e;
+        }
+        expect(error).to.be.instanceOf(PlanConfigError);
+        expect((error as Error).message).to.contain(
+            'ecr-private-access:nlp.vendorRepository: "rake-app" is not available in us-west-2',
+        );
+    });
+
+    it("customer: no task or endpoint route reaches the internet; only the ALB subnets do", () => {
+        const routes = ofType(plans.customer, "aws:ec2/route:Route");
+        expect(routes.map((r) => r.inputs.destinationCidrBlock)).to.deep.equal(["0.0.0.0/0"]);
+        const publicTable = ofType(plans.customer, "aws:ec2/routeTable:RouteTable").find(
+            (t) => t.name === "network-public",
+        )!;
+        expect(routes[0].inputs.routeTableId).to.equal(publicTable.id);
+        expect(ofType(plans.customer, "aws:ec2/natGateway:NatGateway")).to.have.length(0);
+        const service = ofType(plans.customer, "aws:ecs/service:Service")[0];
+        expect((service.inputs.networkConfiguration as any).assignPublicIp).to.equal(false);
+    });
+
+    it("idc-sim: builds in two regions, associates the ECR zones with the IDC VPC across regions", () => {
+        const byRegion = (r: PlanResource) => (r.outputs.region as string) ?? "global";
+        const regions = new Set(
+            plans["idc-sim"].resources.filter((r) => r.type.startsWith("aws:ec2")).map(byRegion),
+        );
+        expect([...regions].sort()).to.deep.equal(["ap-northeast-1", "ap-southeast-1"]);
+        const idcVpc = ofType(plans["idc-sim"], "aws:ec2/vpc:Vpc").find(
+            (v) => v.inputs.region === "ap-northeast-1",
+        )!;
+        const zones = ofType(plans["idc-sim"], "aws:route53/zone:Zone");
+        expect(zones.map((z) => z.inputs.name).sort()).to.deep.equal([
+            "api.ecr.ap-southeast-1.amazonaws.com",
+            "dkr.ecr.ap-southeast-1.amazonaws.com",
+        ]);
+        zones.forEach((z) =>
+            expect(z.inputs.vpcs).to.deep.equal([
+                { vpcId: idcVpc.id, vpcRegion: "ap-northeast-1" },
+            ]),
+        );
+    });
+
+    it("idc-sim: writes the on-premises records for the data centre's DNS as an output", () => {
+        const onPrem = (plans["idc-sim"].outputs as any).onPremDns;
+        expect(onPrem.region).to.equal("ap-southeast-1");
+        expect(onPrem.records.map((r: any) => [r.name, r.type])).to.deep.equal([
+            ["api.ecr.ap-southeast-1.amazonaws.com", "CNAME"],
+            ["dkr.ecr.ap-southeast-1.amazonaws.com", "CNAME"],
+            ["*.dkr.ecr.ap-southeast-1.amazonaws.com", "CNAME"],
+        ]);
+        const endpoints = ofType(plans["idc-sim"], "aws:ec2/vpcEndpoint:VpcEndpoint");
+        const dkr = endpoints.find(
+            (e) => String(e.inputs.serviceName) === "com.amazonaws.ap-southeast-1.ecr.dkr",
+        )!;
+        expect(onPrem.records[2].value).to.equal((dkr.outputs.dnsEntries as any)[0].dnsName);
+    });
+});

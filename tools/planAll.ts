@@ -1,0 +1,75 @@
+import * as path from "path";
+import { hasMandatory } from "./policy";
+import { PlanConfigError, planStack, ROOT, stackFiles } from "./plan";
+import { writeArtefacts, countByType } from "./artefacts";
+
+/**
+ * `npm start`: plans every Pulumi.<stack>.yaml in the repository in one
+ * process, producers first, feeding each stack's outputs to the stacks that
+ * reference it (so the StackReference path runs for real), and prints one table.
+ */
+export async function main(): Promise<number> {
+    const outputs: Record<string, Record<string, unknown>> = {};
+    const rows: string[][] = [];
+    let exit = 0;
+    for (const file of stackFiles()) {
+        const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))![1];
+        const started = process.hrtime.bigint();
+        try {
+            const plan = await planStack({ stackFile: file, stackOutputs: outputs });
+            outputs[plan.stack] = plan.outputs;
+            const { cost } = writeArtefacts(plan, path.join(ROOT, "out", plan.stack));
+            const mandatory = plan.violations.filter(
+                (v) => v.enforcementLevel === "mandatory",
+            ).length;
+            const failed = hasMandatory(plan.violations);
+            if (failed) exit = Math.max(exit, 1);
+            const ms = Number(process.hrtime.bigint() - started) / 1e6;
+            rows.push([
+                plan.stack,
+                String(plan.resources.length),
+                countByType(plan)
+                    .filter(([type]) => type.startsWith("aws:"))
+                    .slice(0, 4)
+                    .map(([type, n]) => `${type.split(":").pop()} ${n}`)
+                    .join(", "),
+                `$${cost.fixedMonthlyUsd.toFixed(2)}`,
+                `${mandatory} mandatory, ${plan.violations.length - mandatory} advisory`,
+                failed ? "FAIL" : "ok",
+                `${Math.round(ms)} ms`,
+            ]);
+        } catch (e) {
+            if (!(e instanceof PlanConfigError)) throw e;
+            process.stderr.write(`${stack}: ${e.message}\n`);
+            rows.push([stack, "-", "-", "-", "-", "invalid config", "-"]);
+            exit = 2;
+        }
+    }
+    process.stdout.write(
+        `${table(["stack", "resources", "largest types", "est. $/month", "violations", "result", "time"], rows)}\n`,
+    );
+    process.stdout.write(
+        `artefacts: ${path.relative(process.cwd(), path.join(ROOT, "out"))}/<stack>/\n`,
+    );
+    return exit;
+}
+
+function table(header: string[], rows: string[][]): string {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
+    return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e) => {
+            process.stderr.write(`${(e as Error).stack ?? e}\n`);
+            process.exit(3);
+        },
+    );
+}
