@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, "../..");
 function planCli(args: string[]) {
     const res = spawnSync(
         process.execPath,
-        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools/plan.ts"), ...args],
+        ["-r", path.join(ROOT, "tools/register.js"), path.join(ROOT, "tools/plan.ts"), ...args],
         {
             cwd: ROOT,
             encoding: "utf8",

@@ -48,7 +48,7 @@ function policyCli(p: Plan, extra: string[] = []) {
         process.execPath,
         [
             "-r",
-            "ts-node/register/transpile-only",
+            path.join(ROOT, "tools/register.js"),
             path.join(ROOT, "tools/policy.ts"),
             file,
             ...extra,

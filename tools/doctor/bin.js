@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `ecr-doctor`: the connectivity doctor as a command (see README). Runs the
-// TypeScript sources through ts-node, which `npm ci` installs.
-require("ts-node/register/transpile-only");
+// TypeScript sources through the project's loader (esbuild, which `npm ci` installs).
+require("../register");
 require("./cli")
     .main(process.argv.slice(2))
     .then((code) => {
