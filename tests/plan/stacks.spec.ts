@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import * as path from "path";
+import * as fs from "fs";
+import { renderMermaid } from "../../src/report/diagram";
 import type { Plan, PlanResource } from "../../src/report/plan";
 import { PlanConfigError, planStack, stackFiles } from "../../tools/plan";
 
@@ -153,5 +155,13 @@ describe("the shipped stacks, planned offline", function () {
             (e) => String(e.inputs.serviceName) === "com.amazonaws.ap-southeast-1.ecr.dkr",
         )!;
         expect(onPrem.records[2].value).to.equal((dkr.outputs.dnsEntries as any)[0].dnsName);
+    });
+
+    it("README: the customer picture is the one generated from the current plan", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const embedded = /```mermaid\n([\s\S]*?)```/.exec(readme)?.[1];
+        expect(embedded?.trim()).to.equal(
+            renderMermaid(plans.customer, { region: "us-west-2" }).trim(),
+        );
     });
 });
