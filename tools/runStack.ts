@@ -157,6 +157,12 @@ async function failOnUnhandledRejection(body: () => Promise<void>): Promise<void
     process.on("unhandledRejection", onRejection);
     try {
         await Promise.race([body(), failed]);
+    } catch (e) {
+        // The failed run's resources stay pending forever; the failure is
+        // reported, so drop them rather than have Pulumi's exit hook report
+        // them as leaked promises (and fail the process) later.
+        require("@pulumi/pulumi/runtime/debuggable").leakedPromises();
+        throw e;
     } finally {
         process.off("unhandledRejection", onRejection);
     }
