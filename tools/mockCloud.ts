@@ -153,10 +153,13 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
                         const zoneId = `Z${hex(`vpce-zone/${region}`, 13).toUpperCase()}`;
                         const azs = (inputs.subnetIds as string[] | undefined) ?? [];
                         const zones = availabilityZones(region).slice(0, Math.max(azs.length, 1));
+                        // S3's interface endpoint names are wildcards: any bucket
+                        // label in front of `vpce-<id>-<rand>.s3.<region>...` resolves.
+                        const star = service === `com.amazonaws.${region}.s3` ? "*." : "";
                         state.dnsEntries = [
-                            { dnsName: `${vpce}-${rand}.${host}`, hostedZoneId: zoneId },
+                            { dnsName: `${star}${vpce}-${rand}.${host}`, hostedZoneId: zoneId },
                             ...zones.map((az) => ({
-                                dnsName: `${vpce}-${rand}-${az}.${host}`,
+                                dnsName: `${star}${vpce}-${rand}-${az}.${host}`,
                                 hostedZoneId: zoneId,
                             })),
                         ];
