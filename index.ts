@@ -61,6 +61,7 @@ const endpoints =
         accountId,
         allowPush: cfg.endpoints.allowPush,
         s3AdditionalResources: cfg.endpoints.s3AdditionalResources,
+        s3Interface: cfg.endpoints.s3Interface,
     });
 
 const repos = (cfg.repositories?.names ?? []).map(
@@ -146,6 +147,9 @@ const dns =
         apiHostedZoneId: endpoints.apiHostedZoneId,
         dkrDnsName: endpoints.dkrDnsName,
         dkrHostedZoneId: endpoints.dkrHostedZoneId,
+        // Layer downloads for the associated VPCs and on-premises (pulls), when built.
+        s3InterfaceDnsName: endpoints.s3InterfaceDnsName,
+        s3InterfaceHostedZoneId: endpoints.s3InterfaceHostedZoneId,
         layout: cfg.dns.layout,
         ttl: cfg.dns.ttl,
         associations: idc ? [{ vpcId: idc.vpcId, vpcRegion: idc.region }] : [],

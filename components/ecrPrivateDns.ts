@@ -8,6 +8,8 @@ import {
     dnsSuffix,
     ecrRecordSet,
     ecrZoneNames,
+    layerBucketHost,
+    layerBucketRecord,
     onPremRecordSet,
     validateEndpointNames,
 } from "../src/dns/records";
@@ -53,6 +55,20 @@ export interface EcrPrivateDnsArgs {
      * @default "exact"
      */
     layout?: DnsLayout;
+    /**
+     * Regional wildcard DNS name of an S3 interface endpoint in `region`
+     * (RegistryEndpoints' `s3InterfaceDnsName`,
+     * `*.vpce-<id>-<random>.s3.<region>.vpce.amazonaws.com`). Given, the
+     * layer bucket's host `prod-<region>-starport-layer-bucket.s3.<region>.amazonaws.com`
+     * (where `docker pull` downloads layers) gets a private zone of exactly
+     * that name with an apex alias to the endpoint (with associations), and
+     * a CNAME in `onPremRecords`. No other S3 name is touched.
+     * Warning: removing it deletes that zone, and pulls from the associated VPCs fail.
+     * @default none
+     */
+    s3InterfaceDnsName?: pulumi.Input<string>;
+    /** Route 53 hosted zone ID of `s3InterfaceDnsName`; required with it. */
+    s3InterfaceHostedZoneId?: pulumi.Input<string>;
     /** TTL of the CNAME records, in seconds (alias records have none). @default 60 */
     ttl?: number;
     /**
@@ -118,6 +134,15 @@ export function validateEcrPrivateDnsArgs(args: EcrPrivateDnsArgs): {
             throw new Error(`\`${field}\` is required.`);
         }
     }
+    const given = (v: unknown) => v !== undefined && v !== null && v !== "";
+    if (given(args.s3InterfaceDnsName) !== given(args.s3InterfaceHostedZoneId)) {
+        throw new Error(
+            "`s3InterfaceDnsName` and `s3InterfaceHostedZoneId` go together: give both or neither.",
+        );
+    }
+    if (typeof args.s3InterfaceDnsName === "string") {
+        layerBucketRecord(args.region, args.s3InterfaceDnsName, ttl);
+    }
     const associations = args.associations ?? [];
     if (!Array.isArray(associations))
         throw new Error("`associations` must be an array of { vpcId, vpcRegion }.");
@@ -181,7 +206,8 @@ export function validateEcrPrivateDnsArgs(args: EcrPrivateDnsArgs): {
  * (`api.ecr.<region>`, `dkr.ecr.<region>`, `*.dkr.ecr.<region>`) to the ECR
  * interface endpoints, for VPCs without endpoints of their own (the simulated
  * IDC), plus the same records for on-premises DNS and an optional Resolver
- * inbound endpoint.
+ * inbound endpoint. With an S3 interface endpoint, ECR's layer bucket host
+ * (and nothing else in S3) goes to it as well, so those VPCs can pull.
  *
  * Targets are always the endpoints' regional DNS names (CNAME or alias),
  * never their IPs: clients keep the AWS host name for TLS, and endpoint IPs
@@ -196,12 +222,15 @@ export class EcrPrivateDns extends pulumi.ComponentResource {
     /** Zone names (known when the program runs); empty when there are no associations. */
     public readonly zoneNames: string[];
     /**
-     * The records of the layout, with the real endpoint names: what the zones
-     * hold (or would hold with no associations). The on-premises renderers
-     * accept this set too.
+     * The records of the layout, with the real endpoint names, plus the layer
+     * bucket alias with `s3InterfaceDnsName`: what the zones hold (or would
+     * hold with no associations). The on-premises renderers accept this set too.
      */
     public readonly records: pulumi.Output<EcrDnsRecord[]>;
-    /** CNAME-only records for on-premises DNS servers (ALIAS exists only in Route 53). */
+    /**
+     * CNAME-only records for on-premises DNS servers (ALIAS exists only in
+     * Route 53), plus the layer bucket CNAME with `s3InterfaceDnsName`.
+     */
     public readonly onPremRecords: pulumi.Output<EcrDnsRecord[]>;
     /** Resolver inbound endpoint addresses, for on-premises conditional forwarders. */
     public readonly resolverIps?: pulumi.Output<string[]>;
@@ -222,10 +251,20 @@ export class EcrPrivateDns extends pulumi.ComponentResource {
                 apiDnsName,
                 dkrDnsName,
             }));
-        this.records = names.apply((n) => ecrRecordSet(n, { layout, ttl }));
         // Regional endpoint names only (not zonal names, not IPs), normalized as in `records`.
         const targets = names.apply((n) => validateEndpointNames(n));
-        this.onPremRecords = names.apply((n) => onPremRecordSet(n, ttl));
+        const layer =
+            args.s3InterfaceDnsName === undefined
+                ? undefined
+                : pulumi
+                      .output(args.s3InterfaceDnsName)
+                      .apply((s3) => layerBucketRecord(region, s3, ttl));
+        this.records = pulumi
+            .all([names, layer])
+            .apply(([n, l]) => [...ecrRecordSet(n, { layout, ttl }), ...(l ? [l.route53] : [])]);
+        this.onPremRecords = pulumi
+            .all([names, layer])
+            .apply(([n, l]) => [...onPremRecordSet(n, ttl), ...(l ? [l.onPrem] : [])]);
 
         const zoneIdsByName: Record<string, pulumi.Output<string>> = {};
         this.zoneNames = [];
@@ -287,9 +326,45 @@ export class EcrPrivateDns extends pulumi.ComponentResource {
                     { parent: this, deleteBeforeReplace: true },
                 );
             }
+            this.zoneNames = [apiZoneName, dkrZoneName];
+            if (layer) {
+                // Named exactly the layer bucket's host, so it captures that
+                // name only: every other bucket and S3 itself still resolve
+                // publicly (a zone for `s3.<region>...` would answer NXDOMAIN
+                // for all of them). Route 53 allows no CNAME at an apex,
+                // hence the alias to the endpoint's wildcard name.
+                const host = layerBucketHost(region);
+                zones[host] = new aws.route53.Zone(
+                    `${name}-s3-layers`,
+                    {
+                        name: host,
+                        comment:
+                            "ECR layer downloads (exactly the layer bucket's host) to the S3 interface endpoint",
+                        vpcs,
+                        tags: { ...args.tags, Name: `${name}-s3-layers` },
+                    },
+                    child,
+                );
+                new aws.route53.Record(
+                    `${name}-s3-layers`,
+                    {
+                        zoneId: zones[host].zoneId,
+                        name: host,
+                        type: "A",
+                        aliases: [
+                            {
+                                name: layer.apply((l) => l.route53.value),
+                                zoneId: args.s3InterfaceHostedZoneId!,
+                                evaluateTargetHealth: false,
+                            },
+                        ],
+                    },
+                    child,
+                );
+                this.zoneNames.push(host);
+            }
             for (const [zoneName, zone] of Object.entries(zones))
                 zoneIdsByName[zoneName] = zone.zoneId;
-            this.zoneNames = [apiZoneName, dkrZoneName];
         }
         // IDs that are outputs can only be compared once known; the check
         // rides on zoneIds so that a stack exporting them fails with the

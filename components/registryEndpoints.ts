@@ -82,6 +82,20 @@ export interface RegistryEndpointsArgs {
      * @default [] (ECR's layer bucket only)
      */
     s3AdditionalResources?: string[];
+    /**
+     * Also create an S3 **interface** endpoint (`com.amazonaws.<region>.s3`)
+     * in the interface endpoints' subnets, behind the same security group and
+     * with the gateway endpoint's policy. A gateway endpoint serves only
+     * clients inside this VPC; peered, VPN and Direct Connect networks reach
+     * S3 privately only through an interface endpoint, and `docker pull`
+     * downloads layers from S3. Private DNS stays off: in-VPC clients keep
+     * the free gateway endpoint, and outside clients get DNS for exactly the
+     * layer bucket's host name (EcrPrivateDns, on-premises files). Bills like
+     * any interface endpoint (per AZ-hour and per GB).
+     * Warning: turning it off deletes the endpoint and breaks those pulls.
+     * @default false
+     */
+    s3Interface?: boolean;
     /** Tags for every child; each also gets a `Name`. */
     tags?: Record<string, string>;
 }
@@ -104,7 +118,7 @@ export function validateRegistryEndpointsArgs(args: RegistryEndpointsArgs): void
         if (!isInterfaceService(s)) {
             throw new Error(
                 `\`interfaceServices\`: unknown service "${s}" (known: ${INTERFACE_SERVICES.join(", ")}` +
-                    `${s === "s3" ? "; the S3 gateway endpoint is always created" : ""})`,
+                    `${s === "s3" ? "; the S3 gateway endpoint is always created, and `s3Interface` adds an interface one" : ""})`,
             );
         }
     }
@@ -176,10 +190,14 @@ export function validateRegistryEndpointsArgs(args: RegistryEndpointsArgs): void
  * (`vpce-<id>-<rand>.<service>.<region>.vpce.amazonaws.com`), which answers in
  * every zone the endpoint has. AWS lists it first, before the zonal entries
  * (`vpce-<id>-<rand>-<az>...`) and the private DNS names; matched by shape so
- * an order change cannot hand out a zonal name.
+ * an order change cannot hand out a zonal name. S3's entries are wildcards
+ * (`*.vpce-<id>-<rand>.s3.<region>.vpce.amazonaws.com`: a bucket label goes in
+ * front), so a leading `*.` is accepted.
  */
 export function regionalDnsEntry<T extends { dnsName?: string }>(entries: T[]): T {
-    const regional = entries.find((e) => /^vpce-[0-9a-f]+-[a-z0-9]+\.[^.]/.test(e.dnsName ?? ""));
+    const regional = entries.find((e) =>
+        /^(?:\*\.)?vpce-[0-9a-f]+-[a-z0-9]+\.[^.]/.test(e.dnsName ?? ""),
+    );
     const found = regional ?? entries[0];
     if (!found) {
         throw new Error("the interface endpoint has no DNS entries");
@@ -191,11 +209,12 @@ export function regionalDnsEntry<T extends { dnsName?: string }>(entries: T[]): 
  * Everything a container client in private subnets needs to reach ECR without
  * a NAT or internet gateway: ecr.api and ecr.dkr interface endpoints with
  * private DNS, the S3 gateway endpoint for image layers, the optional
- * logs / secrets / ECS endpoints, and one security group for the interface
- * endpoints.
+ * logs / secrets / ECS endpoints, an optional S3 interface endpoint for image
+ * layers pulled from peered or on-premises networks, and one security group
+ * for the interface endpoints.
  */
 export class RegistryEndpoints extends pulumi.ComponentResource {
-    /** Endpoint IDs by service (`ecr.api`, `ecr.dkr`, `s3`, ...). */
+    /** Endpoint IDs by service (`ecr.api`, `ecr.dkr`, `s3`, ...; `s3-interface` with `s3Interface`). */
     public readonly endpointIds: Record<string, pulumi.Output<string>>;
     /** Regional DNS name of the ecr.api endpoint: what on-premises `api.ecr.<region>` CNAMEs point at. */
     public readonly apiDnsName: pulumi.Output<string>;
@@ -211,6 +230,14 @@ export class RegistryEndpoints extends pulumi.ComponentResource {
     public readonly s3PrefixListId: pulumi.Output<string>;
     /** Subnets that hold the interface endpoints' network interfaces. */
     public readonly endpointSubnetIds: pulumi.Input<string>[];
+    /**
+     * With `s3Interface`: the S3 interface endpoint's regional wildcard DNS
+     * name (`*.vpce-<id>-<rand>.s3.<region>.vpce.amazonaws.com`), the target
+     * for the layer bucket's host name. Undefined otherwise.
+     */
+    public readonly s3InterfaceDnsName?: pulumi.Output<string>;
+    /** With `s3Interface`: hosted zone of that name, for a Route 53 alias record. */
+    public readonly s3InterfaceHostedZoneId?: pulumi.Output<string>;
 
     constructor(name: string, args: RegistryEndpointsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecr-private-access:network:RegistryEndpoints", name, {}, opts);
@@ -310,6 +337,9 @@ export class RegistryEndpoints extends pulumi.ComponentResource {
 
         // Gateway endpoints are free and add a route per table, so every
         // private route table gets one whatever the interface placement.
+        const s3Policy = JSON.stringify(
+            s3GatewayPolicy({ region, additionalResources: args.s3AdditionalResources }),
+        );
         const s3 = new aws.ec2.VpcEndpoint(
             `${name}-s3`,
             {
@@ -317,15 +347,37 @@ export class RegistryEndpoints extends pulumi.ComponentResource {
                 serviceName: endpointServiceName(region, "s3"),
                 vpcEndpointType: "Gateway",
                 routeTableIds: [...args.privateRouteTableIds],
-                policy: JSON.stringify(
-                    s3GatewayPolicy({ region, additionalResources: args.s3AdditionalResources }),
-                ),
+                policy: s3Policy,
                 region,
                 tags: tags("s3"),
             },
             child,
         );
         endpointIds.s3 = s3.id;
+
+        let s3Interface: aws.ec2.VpcEndpoint | undefined;
+        if (args.s3Interface) {
+            // Same policy as the gateway: outside clients may read ECR's layer
+            // bucket (and the listed extras), nothing else. Private DNS off:
+            // on, it would take `*.s3.<region>.amazonaws.com` inside this VPC
+            // away from the free gateway endpoint.
+            s3Interface = new aws.ec2.VpcEndpoint(
+                `${name}-s3-interface`,
+                {
+                    vpcId: args.vpcId,
+                    serviceName: endpointServiceName(region, "s3"),
+                    vpcEndpointType: "Interface",
+                    privateDnsEnabled: false,
+                    subnetIds,
+                    securityGroupIds: [sg.id],
+                    policy: s3Policy,
+                    region,
+                    tags: tags("s3-interface"),
+                },
+                child,
+            );
+            endpointIds["s3-interface"] = s3Interface.id;
+        }
 
         const entry = (service: string) =>
             interfaces[service].dnsEntries.apply((e) => regionalDnsEntry(e));
@@ -337,6 +389,11 @@ export class RegistryEndpoints extends pulumi.ComponentResource {
         this.securityGroupId = sg.id;
         this.s3PrefixListId = s3.prefixListId;
         this.endpointSubnetIds = subnetIds;
+        if (s3Interface) {
+            const s3Entry = s3Interface.dnsEntries.apply((e) => regionalDnsEntry(e));
+            this.s3InterfaceDnsName = s3Entry.apply((e) => e.dnsName);
+            this.s3InterfaceHostedZoneId = s3Entry.apply((e) => e.hostedZoneId);
+        }
         this.registerOutputs({
             endpointIds: this.endpointIds,
             apiDnsName: this.apiDnsName,
@@ -345,6 +402,8 @@ export class RegistryEndpoints extends pulumi.ComponentResource {
             dkrHostedZoneId: this.dkrHostedZoneId,
             securityGroupId: this.securityGroupId,
             s3PrefixListId: this.s3PrefixListId,
+            s3InterfaceDnsName: this.s3InterfaceDnsName,
+            s3InterfaceHostedZoneId: this.s3InterfaceHostedZoneId,
         });
     }
 }

@@ -130,6 +130,9 @@ const endpointsSchema = z.strictObject({
     allowWorldIngress: z.boolean().default(false),
     registryAccounts: z.array(accountId).default([]),
     allowPush: z.boolean().default(false),
+    // An S3 interface endpoint for clients outside the VPC (peered, VPN, Direct Connect),
+    // which the gateway endpoint does not serve; layer downloads of `docker pull` need it.
+    s3Interface: z.boolean().default(false),
     s3AdditionalResources: z
         .array(
             z.string().regex(/^arn:aws[a-z-]*:s3:::[a-z0-9.-]+\/.+$/, {

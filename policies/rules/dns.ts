@@ -108,16 +108,30 @@ export const ecrDnsCnameNotA: StackValidationPolicy = {
 export interface NoApexOverridesConfig {
     /**
      * Zone names allowed in addition to ECR's service names; an entry allows the name and its
-     * subdomains, and `{region}` stands for any region.
+     * subdomains, and `{region}` stands for any region (the same one throughout an entry).
      */
     allowedZoneNames: string[];
     /** Zone names whose apex may carry records even though the apex is an AWS name (not api.ecr/dkr.ecr). */
     allowedApexNames: string[];
 }
 
+/**
+ * ECR's layer bucket host, where `docker pull` downloads layers. A private zone of exactly this
+ * name, with an apex alias to an S3 interface endpoint, captures no other name (every other bucket
+ * and S3 itself are outside it): that is how peered and on-premises networks pull privately.
+ */
+export const LAYER_BUCKET_HOSTS = [
+    "prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com",
+    "prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com.cn",
+];
+
 export const noApexOverridesDefaults: NoApexOverridesConfig = {
-    allowedZoneNames: ["ecr.{region}.amazonaws.com", "ecr.{region}.amazonaws.com.cn"],
-    allowedApexNames: [],
+    allowedZoneNames: [
+        "ecr.{region}.amazonaws.com",
+        "ecr.{region}.amazonaws.com.cn",
+        ...LAYER_BUCKET_HOSTS,
+    ],
+    allowedApexNames: [...LAYER_BUCKET_HOSTS],
 };
 
 /** Zones that are private: inline `vpcs`, or associated through a ZoneAssociation. Undefined if unknown. */
@@ -140,7 +154,7 @@ function privateZones(resources: PolicyResource[]): Map<PolicyResource, boolean 
 export const noApexOverrides: StackValidationPolicy = {
     name: "no-apex-overrides",
     description:
-        "No private hosted zone may be named amazonaws.com, <region>.amazonaws.com, com or any other name that captures AWS service names beyond ECR's (allow-list: allowedZoneNames), and no record may override a zone apex that is an AWS name other than an ECR service name, or put a CNAME at any apex.",
+        "No private hosted zone may be named amazonaws.com, <region>.amazonaws.com, com or any other name that captures AWS service names beyond ECR's (allow-list: allowedZoneNames; by default also ECR's layer bucket host exactly), and no record may override a zone apex that is an AWS name other than an ECR service name (or an allowedApexNames entry), or put a CNAME at any apex.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -149,14 +163,14 @@ export const noApexOverrides: StackValidationPolicy = {
                 items: { type: "string" },
                 default: noApexOverridesDefaults.allowedZoneNames,
                 description:
-                    "Zone names allowed besides api.ecr/dkr.ecr.<region>.amazonaws.com; each entry also allows its subdomains; {region} matches any region.",
+                    "Zone names allowed besides api.ecr/dkr.ecr.<region>.amazonaws.com; each entry also allows its subdomains; {region} matches any region (the same one throughout an entry). Default: the seed layout's ecr.<region> zone and ECR's layer bucket host.",
             },
             allowedApexNames: {
                 type: "array",
                 items: { type: "string" },
                 default: noApexOverridesDefaults.allowedApexNames,
                 description:
-                    "AWS-namespace zone names whose apex may carry records ({region} matches any region).",
+                    "AWS-namespace zone names whose apex may carry records ({region} matches any region, the same one throughout an entry). Default: ECR's layer bucket host prod-<region>-starport-layer-bucket.s3.<region>.amazonaws.com.",
             },
         },
     },

@@ -336,13 +336,17 @@ export function isAtOrUnder(n: string, base: string): boolean {
     return n === base || n.endsWith("." + base);
 }
 
-/** Matches a zone name against an allow-list entry in which `{region}` stands for any region. */
+/**
+ * Matches a zone name against an allow-list entry in which `{region}` stands for any region;
+ * every `{region}` of one entry is the same region
+ * (`prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com`).
+ */
 export function allowListCovers(entry: string, zone: string, withSubdomains = true): boolean {
     const e = normalizeName(entry);
     const pattern = e
         .split("{region}")
         .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-        .join(REGION);
+        .reduce((acc, part, i) => acc + (i === 1 ? `(${REGION})` : "\\1") + part);
     return new RegExp(`^${withSubdomains ? "(?:[^.]+\\.)*" : ""}${pattern}$`).test(zone);
 }
 

@@ -10,8 +10,10 @@ import {
     dnsSuffix,
     ecrServiceNames,
     endpointNamesFromRecords,
+    layerBucketHost,
     normalizeName,
     onPremRecordSet,
+    splitLayerBucketRecord,
 } from "./records";
 import type { EcrDnsRecord, EcrEndpointDnsNames } from "./types";
 
@@ -72,15 +74,36 @@ function fqdn(name: string): string {
  * The endpoint names behind any ECR record set (Route 53 `seed`/`exact` or
  * on-premises) and its TTL, so every renderer accepts whichever set the
  * caller holds. ALIAS records become CNAMEs here: ALIAS exists only in Route 53.
+ * `set` holds the ECR CNAMEs; `layer`, when the set has one, the layer bucket
+ * CNAME (kept apart: only some servers can hold it without a broader zone).
  */
 function onPremFrom(records: EcrDnsRecord[]): {
     names: EcrEndpointDnsNames;
     ttl: number;
     set: EcrDnsRecord[];
+    layer?: EcrDnsRecord;
 } {
-    const names = endpointNamesFromRecords(records);
-    const ttl = records[0].ttl;
-    return { names, ttl, set: onPremRecordSet(names, ttl) };
+    if (!Array.isArray(records)) {
+        throw new Error("`records` must be a non-empty array of ECR DNS records.");
+    }
+    const { ecr, layer } = splitLayerBucketRecord(records);
+    const names = endpointNamesFromRecords(ecr);
+    if (layer && layer.name !== layerBucketHost(names.region)) {
+        throw new Error(
+            `\`records\` mixes regions: ${layer.name} is not ${names.region}'s layer bucket host.`,
+        );
+    }
+    const ttl = ecr[0].ttl;
+    return { names, ttl, set: onPremRecordSet(names, ttl), layer };
+}
+
+/** Lines explaining the layer bucket record, for the renderers that carry it. */
+function layerComment(c: string, layer: EcrDnsRecord): string[] {
+    return [
+        `${c} ECR's layer bucket (docker pull downloads layers from it through a pre-signed`,
+        `${c} redirect) to the S3 interface endpoint: exactly ${layer.name},`,
+        `${c} not s3.<region> or any other bucket. Clients keep the bucket host for TLS.`,
+    ];
 }
 
 /**
@@ -164,6 +187,78 @@ export function renderBindNamedConf(zones: string[], opts: { zoneFileDir?: strin
     return out.join("\n") + "\n";
 }
 
+/** Name of the response-policy zone carrying the layer bucket CNAME for BIND. */
+export const LAYER_RPZ_ZONE = "rpz.ecr-layers";
+
+/** BIND configuration for the layer bucket host, from {@link renderBindRpz}. */
+export interface BindRpz {
+    /** The response-policy zone file (`rpz.ecr-layers.zone`); passes `named-checkzone`. */
+    zoneFile: string;
+    /** named.conf zone statement loading it, closed to direct queries. */
+    zoneStatement: string;
+    /** The `response-policy` statement; it belongs inside `options { }` (or a view). */
+    responsePolicy: string;
+}
+
+/**
+ * BIND's way to answer exactly the layer bucket host with its CNAME. An
+ * ordinary zone cannot: a zone named after the host would need a CNAME at its
+ * apex (not allowed), and a zone for `s3.<region>.amazonaws.com` would answer
+ * NXDOMAIN for every other bucket. A response-policy zone (RPZ) rewrites
+ * single names in a recursive server's answers: its record
+ * `<host>.rpz.ecr-layers. CNAME bucket.vpce-...` replaces the answer for that
+ * name only, and BIND then resolves the target as usual. Needs recursion on.
+ * `qname-wait-recurse no` applies the rewrite without first resolving the
+ * public name it replaces (safe here: the zone has only a QNAME trigger).
+ *
+ * @throws when `records` has no layer bucket record (or is not an ECR set).
+ */
+export function renderBindRpz(
+    records: EcrDnsRecord[],
+    opts: BindZoneOptions & { zoneFileDir?: string } = {},
+): BindRpz {
+    const { names, layer } = onPremFrom(records);
+    if (!layer) throw new Error("`records` has no layer bucket record.");
+    const ns = opts.nameServer ?? "ns1.example.com.";
+    const hostmaster = opts.hostmaster ?? "hostmaster.example.com.";
+    const serial = opts.serial ?? 1;
+    if (!ns.endsWith(".") || !hostmaster.endsWith(".")) {
+        throw new Error("`nameServer` and `hostmaster` must be absolute names ending in a dot.");
+    }
+    if (!Number.isInteger(serial) || serial < 1 || serial > 4294967295) {
+        throw new Error(`\`serial\` must be an integer from 1 to 4294967295, got ${serial}.`);
+    }
+    const dir = (opts.zoneFileDir ?? "/etc/bind/zones").replace(/\/$/, "");
+    const zoneFile = [
+        `; Response policy zone ${LAYER_RPZ_ZONE} for ${names.region}. ${HEADER}`,
+        ...layerComment(";", layer),
+        "; An owner name here is the rewritten name followed by the policy zone's name;",
+        "; the CNAME target is what clients are given instead.",
+        `$ORIGIN ${LAYER_RPZ_ZONE}.`,
+        `$TTL ${layer.ttl}`,
+        `@ IN SOA ${ns} ${hostmaster} ( ${serial} 3600 600 1209600 ${layer.ttl} )`,
+        `@ IN NS ${ns}`,
+        `${normalizeName(layer.name)} ${layer.ttl} IN CNAME ${fqdn(layer.value)}`,
+        "",
+    ].join("\n");
+    const zoneStatement = [
+        `// ECR's layer bucket host, rewritten by a response policy (see named.conf.options.ecr-layers).`,
+        `zone "${LAYER_RPZ_ZONE}" {`,
+        "    type primary;",
+        `    file "${dir}/${LAYER_RPZ_ZONE}.zone";`,
+        "    allow-query { none; };",
+        "};",
+        "",
+    ].join("\n");
+    const responsePolicy = [
+        `// Inside options { } (include this file there). ${HEADER}`,
+        "// If options already has a response-policy statement, add the zone line to it instead.",
+        `response-policy { zone "${LAYER_RPZ_ZONE}"; } qname-wait-recurse no;`,
+        "",
+    ].join("\n");
+    return { zoneFile, zoneStatement, responsePolicy };
+}
+
 /**
  * An Unbound `server:` snippet. Each ECR name gets a `redirect` local zone
  * whose apex holds the CNAME: a redirect zone answers every name below it
@@ -174,8 +269,15 @@ export function renderBindNamedConf(zones: string[], opts: { zoneFileDir?: strin
  * `ecr.<region>`, so unlike a zone file nothing else is shadowed.
  */
 export function renderUnbound(records: EcrDnsRecord[]): string {
-    const { names, ttl } = onPremFrom(records);
+    const { names, ttl, layer } = onPremFrom(records);
     const svc = ecrServiceNames(names.region);
+    const layerLines = layer
+        ? [
+              ...layerComment("    #", layer),
+              `    local-zone: "${fqdn(layer.name)}" redirect`,
+              `    local-data: "${fqdn(layer.name)} ${layer.ttl} IN CNAME ${fqdn(layer.value)}"`,
+          ]
+        : [];
     return [
         `# ECR private access for ${names.region}. ${HEADER}`,
         '# Include from unbound.conf (include: "/etc/unbound/unbound.conf.d/ecr.conf").',
@@ -186,6 +288,7 @@ export function renderUnbound(records: EcrDnsRecord[]): string {
         `    local-data: "${fqdn(svc.api)} ${ttl} IN CNAME ${fqdn(names.apiDnsName)}"`,
         `    local-zone: "${fqdn(svc.dkr)}" redirect`,
         `    local-data: "${fqdn(svc.dkr)} ${ttl} IN CNAME ${fqdn(names.dkrDnsName)}"`,
+        ...layerLines,
         "",
     ].join("\n");
 }
@@ -203,8 +306,11 @@ export function renderDnsmasq(
     records: EcrDnsRecord[],
     opts: { forwardTo?: string[] } = {},
 ): string {
-    const { names } = onPremFrom(records);
+    const { names, layer } = onPremFrom(records);
     const svc = ecrServiceNames(names.region);
+    // server=/name/ covers the name and names below it, so the layer bucket
+    // host can be forwarded alone without touching the rest of S3.
+    const domains = [svc.api, svc.dkr, ...(layer ? [layer.name] : [])];
     const targets = opts.forwardTo ?? [];
     targets.forEach((ip) => assertIp(ip, "forwardTo"));
     const lines = [
@@ -218,16 +324,21 @@ export function renderDnsmasq(
         "# ECR domains (each server= line covers the name and every name below it) to a",
         "# server that holds the CNAMEs (the BIND or Unbound files) or to the Route 53",
         "# Resolver inbound endpoint IPs (see the forwarders directory).",
+        ...(layer
+            ? [
+                  `# ${layer.name} (ECR's layer bucket, -> ${layer.value})`,
+                  "# goes only to a server holding its CNAME (Unbound, CoreDNS, BIND with the RPZ):",
+                  "# the Resolver inbound endpoint does not answer it.",
+              ]
+            : []),
     ];
     if (targets.length === 0) {
         lines.push(
             "# Replace ONPREM_DNS_IP with that server's address, then uncomment:",
-            `#server=/${svc.api}/ONPREM_DNS_IP`,
-            `#server=/${svc.dkr}/ONPREM_DNS_IP`,
+            ...domains.map((d) => `#server=/${d}/ONPREM_DNS_IP`),
         );
     } else {
-        for (const d of [svc.api, svc.dkr])
-            for (const ip of targets) lines.push(`server=/${d}/${ip}`);
+        for (const d of domains) for (const ip of targets) lines.push(`server=/${d}/${ip}`);
     }
     return lines.join("\n") + "\n";
 }
@@ -242,12 +353,12 @@ export function renderDnsmasq(
  * makes troubleshooting harder.
  */
 export function renderCoreDns(records: EcrDnsRecord[]): string {
-    const { names, ttl } = onPremFrom(records);
+    const { names, ttl, layer } = onPremFrom(records);
     const svc = ecrServiceNames(names.region);
-    const block = (zone: string, target: string) => [
+    const block = (zone: string, target: string, recordTtl = ttl) => [
         `${zone} {`,
         "    template IN ANY {",
-        `        answer "{{ .Name }} ${ttl} IN CNAME ${fqdn(target)}"`,
+        `        answer "{{ .Name }} ${recordTtl} IN CNAME ${fqdn(target)}"`,
         "    }",
         "    log",
         "    errors",
@@ -261,6 +372,9 @@ export function renderCoreDns(records: EcrDnsRecord[]): string {
         "",
         ...block(svc.dkr, names.dkrDnsName),
         "",
+        ...(layer
+            ? [...layerComment("#", layer), ...block(layer.name, layer.value, layer.ttl), ""]
+            : []),
     ].join("\n");
 }
 
@@ -274,7 +388,7 @@ function psQuote(s: string): string {
  * standalone server) and (re)creates the CNAMEs, so it can be run again.
  */
 export function renderWindowsDns(records: EcrDnsRecord[]): string {
-    const { names, set } = onPremFrom(records);
+    const { names, set, layer } = onPremFrom(records);
     const zones = [...new Set(set.map((r) => r.zone))];
     const out = [
         `# ECR private access for ${names.region}. ${HEADER}`,
@@ -282,6 +396,16 @@ export function renderWindowsDns(records: EcrDnsRecord[]): string {
         "# -Standalone: file-backed zone on a server that is not a domain controller.",
         "param([switch]$Standalone, [string]$ReplicationScope = 'Forest')",
         "$ErrorActionPreference = 'Stop'",
+        ...(layer
+            ? [
+                  `# Not here: ${layer.name} (ECR's layer bucket, for pulls).`,
+                  "# Windows DNS can only hold it in a zone of that name, and no CNAME may sit at a",
+                  "# zone apex; a zone for the S3 name above it would hide every other bucket.",
+                  "# Forward exactly that name to a server holding its CNAME (Unbound, CoreDNS,",
+                  "# BIND with the RPZ), e.g.:",
+                  `#   Add-DnsServerConditionalForwarderZone -Name ${psQuote(layer.name)} -MasterServers 'ONPREM_DNS_IP' -ReplicationScope $ReplicationScope`,
+              ]
+            : []),
     ];
     for (const zone of zones) {
         out.push(
@@ -403,10 +527,12 @@ export function renderOnPremDns(input: OnPremDnsInput): OnPremDnsFile[] {
     const hasResolver = input.resolverIps !== undefined;
     if (!hasRecords && !hasResolver) throw new Error("Give `records`, `resolverIps`, or both.");
     if (hasRecords) {
-        const { names, set } = onPremFrom(input.records as EcrDnsRecord[]);
+        const { names, set, layer } = onPremFrom(input.records as EcrDnsRecord[]);
         if (names.region !== input.region) {
             throw new Error(`\`records\` are for ${names.region}, not \`region\` ${input.region}.`);
         }
+        const all = [...set, ...(layer ? [layer] : [])];
+        const rpz = layer ? renderBindRpz(all) : undefined;
         const zones = [...new Set(set.map((r) => r.zone))];
         for (const z of zones) {
             files.push({
@@ -418,31 +544,48 @@ export function renderOnPremDns(input: OnPremDnsInput): OnPremDnsFile[] {
         files.push(
             {
                 path: "bind/named.conf.ecr",
-                content: renderBindNamedConf(zones),
-                description:
-                    "named.conf zone statements loading the zone file from /etc/bind/zones/.",
+                content: renderBindNamedConf(zones) + (rpz ? rpz.zoneStatement : ""),
+                description: rpz
+                    ? "named.conf zone statements loading the zone files from /etc/bind/zones/."
+                    : "named.conf zone statements loading the zone file from /etc/bind/zones/.",
             },
+            ...(rpz
+                ? [
+                      {
+                          path: `bind/${LAYER_RPZ_ZONE}.zone`,
+                          content: rpz.zoneFile,
+                          description:
+                              "BIND response-policy zone rewriting exactly the layer bucket host to its CNAME.",
+                      },
+                      {
+                          path: "bind/named.conf.options.ecr-layers",
+                          content: rpz.responsePolicy,
+                          description:
+                              "The response-policy statement for BIND's options block (recursion on).",
+                      },
+                  ]
+                : []),
             {
                 path: "unbound/ecr.conf",
-                content: renderUnbound(set),
+                content: renderUnbound(all),
                 description:
                     "Unbound server: snippet (redirect local zones with the CNAMEs); include from unbound.conf.",
             },
             {
                 path: "dnsmasq/ecr.conf",
-                content: renderDnsmasq(set),
+                content: renderDnsmasq(all),
                 description:
                     "dnsmasq cannot hold the CNAMEs; forwards the ECR domains to a server that does (edit the IP).",
             },
             {
                 path: "coredns/Corefile",
-                content: renderCoreDns(set),
+                content: renderCoreDns(all),
                 description:
                     "CoreDNS server blocks (template plugin) answering the CNAMEs; merge into your Corefile.",
             },
             {
                 path: "windows/ecr-dns.ps1",
-                content: renderWindowsDns(set),
+                content: renderWindowsDns(all),
                 description: "PowerShell creating the zone and CNAMEs on Windows Server DNS.",
             },
         );
@@ -479,10 +622,15 @@ export function renderOnPremDns(input: OnPremDnsInput): OnPremDnsFile[] {
     }
     files.push({
         path: "README.md",
-        content: readme(input.region, files, hasRecords, hasResolver),
+        content: readme(input.region, files, hasRecords, hasResolver, layerHostOf(input)),
         description: "What each file is for and which to use.",
     });
     return files;
+}
+
+/** The layer bucket host when the input's records carry it. */
+function layerHostOf(input: OnPremDnsInput): string | undefined {
+    return input.records ? onPremFrom(input.records).layer?.name : undefined;
 }
 
 function readme(
@@ -490,6 +638,7 @@ function readme(
     files: OnPremDnsFile[],
     hasRecords: boolean,
     hasResolver: boolean,
+    layerHost: string | undefined,
 ): string {
     const svc = ecrServiceNames(region);
     return [
@@ -499,6 +648,13 @@ function readme(
         "",
         `- \`${svc.api}\` (ECR API: \`aws ecr get-login-password\`, describe/create calls)`,
         `- \`${svc.dkrWildcard}\` and \`${svc.dkr}\` (registry: \`docker login/push/pull <account>.${svc.dkr}\`)`,
+        ...(layerHost
+            ? [
+                  `- \`${layerHost}\` (ECR's layer bucket, where \`docker pull\` downloads`,
+                  "  layers through a pre-signed redirect), to the S3 interface endpoint: only that",
+                  `  name, never \`s3.${region}.${dnsSuffix(region)}\` or other buckets`,
+              ]
+            : []),
         "",
         "Do not add a zone for `amazonaws.com` or `" +
             `${region}.${dnsSuffix(region)}` +
@@ -537,6 +693,26 @@ function readme(
                   "- CoreDNS: merge `coredns/Corefile`; keep a `.` block that forwards to a resolver.",
                   "- Windows Server DNS: run `windows/ecr-dns.ps1` (add `-Standalone` off a domain controller).",
                   "",
+                  ...(layerHost
+                      ? [
+                            "### The layer bucket host",
+                            "",
+                            `\`${layerHost}\` must be answered alone, without a zone for the S3 name above it`,
+                            "(that would hide every other bucket). Servers that can:",
+                            "",
+                            "- Unbound: the `redirect` zone for exactly that host in `unbound/ecr.conf`.",
+                            "- CoreDNS: the `template` block for exactly that host in `coredns/Corefile`.",
+                            `- BIND (recursive servers only): the response-policy zone \`bind/${LAYER_RPZ_ZONE}.zone\`,`,
+                            "  loaded by `bind/named.conf.ecr`, and `bind/named.conf.options.ecr-layers` included inside",
+                            "  `options { }`. An ordinary zone cannot do it: no CNAME may sit at a zone apex.",
+                            "- dnsmasq and Windows Server DNS cannot hold it; forward exactly that name to one of",
+                            "  the servers above (`dnsmasq/ecr.conf` has the line; the Windows script a commented one).",
+                            "",
+                            "Conditional forwarders to a Route 53 Resolver inbound endpoint do not cover it: the",
+                            "endpoints' VPC keeps the S3 gateway endpoint and has no record for it.",
+                            "",
+                        ]
+                      : []),
               ]
             : []),
         ...(hasResolver
@@ -552,6 +728,12 @@ function readme(
         "",
         `    dig +short ${svc.api}            # a vpce-... name, then private IPs`,
         `    dig +short 123456789012.${svc.dkr}   # a vpce-... name, then private IPs`,
+        ...(layerHost
+            ? [
+                  `    dig +short ${layerHost}   # bucket.vpce-... then private IPs`,
+                  `    dig +short other-bucket.s3.${region}.${dnsSuffix(region)}   # unchanged public answer`,
+              ]
+            : []),
         `    dig +short sts.${region}.${dnsSuffix(region)}           # unchanged public answer`,
         "",
     ].join("\n");

@@ -300,3 +300,117 @@ function assertSafeRecords(records: EcrDnsRecord[]): void {
             throw new Error(`Internal error: record type ${r.type}.`);
     }
 }
+
+// ---------------------------------------------------------------------------
+// ECR's layer bucket: `docker pull` downloads layers from S3 through a
+// pre-signed redirect to `prod-<region>-starport-layer-bucket.s3.<region>...`.
+// An S3 gateway endpoint serves only its own VPC, so peered and on-premises
+// clients need that one host name sent to an S3 interface endpoint.
+
+/** The host a pull's layer redirects point at, for a region. */
+export function layerBucketHost(region: string): string {
+    return `prod-${region}-starport-layer-bucket.s3.${region}.${dnsSuffix(region)}`;
+}
+
+/**
+ * True when `name` is ECR's layer bucket host for some region (exactly that
+ * name: not `s3.<region>`, not another bucket, nothing below it).
+ */
+export function isLayerBucketHost(name: string): boolean {
+    const n = normalizeName(name);
+    const m = /^prod-([a-z0-9-]+)-starport-layer-bucket\./.exec(n);
+    return !!m && REGION_RE.test(m[1]) && n === layerBucketHost(m[1]);
+}
+
+/** The two forms of the layer bucket record: Route 53 alias and on-premises CNAME. */
+export interface LayerBucketRecords {
+    /**
+     * ALIAS at the apex of a private zone named exactly the layer bucket host,
+     * to the endpoint's wildcard name (a Route 53 alias may target it, as AWS's
+     * landing-zone accelerators do for `*.s3.<region>` names).
+     */
+    route53: EcrDnsRecord;
+    /**
+     * CNAME for on-premises servers, to a concrete name under the wildcard
+     * (`bucket.vpce-...`): a CNAME target must be resolvable, and the client
+     * keeps the bucket host for TLS (SNI) and the pre-signed URL's signature.
+     */
+    onPrem: EcrDnsRecord;
+}
+
+/**
+ * The records sending exactly `prod-<region>-starport-layer-bucket.s3.<region>.<suffix>`
+ * to an S3 interface endpoint. `s3InterfaceDnsName` is the endpoint's
+ * regional wildcard entry, `*.vpce-<id>-<random>.s3.<region>.vpce.<suffix>`.
+ *
+ * @throws naming the argument when the region, the endpoint name (not S3's,
+ * another region's, zonal, or without the `*.`) or the TTL is invalid.
+ */
+export function layerBucketRecord(
+    region: string,
+    s3InterfaceDnsName: string,
+    ttl: number,
+): LayerBucketRecords {
+    assertRegion(region);
+    assertTtl(ttl);
+    const suffix = dnsSuffix(region);
+    const tail = `.s3.${region}.vpce.${suffix}`;
+    const expected = `*.vpce-<id>-<random>${tail}`;
+    if (typeof s3InterfaceDnsName !== "string" || s3InterfaceDnsName.trim() === "") {
+        throw new Error(
+            "`s3InterfaceDnsName` (the S3 interface endpoint's regional DNS name) is missing or empty.",
+        );
+    }
+    const n = normalizeName(s3InterfaceDnsName);
+    if (!n.endsWith(tail)) {
+        throw new Error(
+            `\`s3InterfaceDnsName\` ${s3InterfaceDnsName} is not an S3 interface endpoint DNS name in ${region} (expected ${expected}).`,
+        );
+    }
+    const head = n.slice(0, -tail.length);
+    if (/^\*\.vpce-[0-9a-f]{8,17}-[a-z0-9]+-[a-z]{2}(-gov)?-[a-z]+-\d+[a-z]$/.test(head)) {
+        throw new Error(
+            `\`s3InterfaceDnsName\` ${s3InterfaceDnsName} is a zonal DNS name; use the endpoint's regional DNS name (the first dnsEntries item).`,
+        );
+    }
+    if (!/^\*\.vpce-[0-9a-f]{8,17}-[a-z0-9]+$/.test(head)) {
+        throw new Error(
+            `\`s3InterfaceDnsName\` ${s3InterfaceDnsName} is not the endpoint's regional wildcard DNS name (expected ${expected}).`,
+        );
+    }
+    const host = layerBucketHost(region);
+    return {
+        route53: { zone: host, name: host, type: "ALIAS", value: n, ttl },
+        onPrem: { zone: host, name: host, type: "CNAME", value: `bucket${n.slice(1)}`, ttl },
+    };
+}
+
+/**
+ * Separates a layer bucket record (either form, as built by
+ * {@link layerBucketRecord}) from the ECR records of a set, returning it in
+ * its on-premises CNAME form, so renderers accept sets with or without it.
+ *
+ * @throws when the set holds more than one layer bucket record, or one whose
+ * target is not an S3 interface endpoint name of its region.
+ */
+export function splitLayerBucketRecord(records: EcrDnsRecord[]): {
+    ecr: EcrDnsRecord[];
+    layer?: EcrDnsRecord;
+} {
+    const ecr = records.filter((r) => !isLayerBucketHost(r.name));
+    const layers = records.filter((r) => isLayerBucketHost(r.name));
+    if (layers.length > 1) {
+        throw new Error(`\`records\` holds ${layers.length} layer bucket records; expected one.`);
+    }
+    if (layers.length === 0) return { ecr };
+    const r = layers[0];
+    if (r.type !== "ALIAS" && r.type !== "CNAME") {
+        throw new Error(
+            `\`records\`: the layer bucket record is a ${String(r.type)}, not a CNAME or ALIAS.`,
+        );
+    }
+    const region = /^prod-([a-z0-9-]+)-starport/.exec(normalizeName(r.name))![1];
+    // Both forms carry the endpoint name under one leading label (`*` or `bucket`).
+    const wildcard = `*${normalizeName(r.value).replace(/^[^.]*/, "")}`;
+    return { ecr, layer: layerBucketRecord(region, wildcard, r.ttl).onPrem };
+}

@@ -10,7 +10,11 @@ export interface EcrDnsRecord {
     name: string;
     /** `CNAME`, or `ALIAS` for a Route 53 alias record (an A record with an alias target). */
     type: "CNAME" | "ALIAS";
-    /** Target host name: the interface endpoint's regional DNS name. */
+    /**
+     * Target host name: the interface endpoint's regional DNS name. For ECR's
+     * layer bucket host, the S3 endpoint's wildcard name (`*.vpce-...`, ALIAS)
+     * or a name under it (`bucket.vpce-...`, CNAME).
+     */
     value: string;
     /** Seconds; ignored by Route 53 for alias records. */
     ttl: number;

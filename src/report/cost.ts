@@ -585,7 +585,10 @@ function compareWithNat(
         note =
             `${nat} Endpoint way: ${endpointUrns.size} interface endpoint(s), ` +
             `$${endpointsMonthly.toFixed(2)}/month + $${epGb}/GB. ` +
-            `S3 layer traffic is free through the gateway endpoint either way. ` +
+            `Layer traffic from inside the VPC is free through the S3 gateway endpoint either way` +
+            (interfaces.some((e) => String(e.inputs.serviceName ?? "").endsWith(".s3"))
+                ? ` (layers pulled from outside it go through the S3 interface endpoint at the per-GB rate). `
+                : `. `) +
             (breakEven > 0
                 ? `Endpoints cost more fixed and pay off above ${Math.ceil(breakEven)} GB/month through them.`
                 : `Endpoints are cheaper at any traffic, and need no internet route.`);

@@ -322,14 +322,14 @@ export function buildArchitecture(plan: Plan, options: DiagramOptions): Architec
         const myZones = zonesFor(vpc);
         for (const z of myZones) edge(c.urn, z.urn, "DNS");
         const local = endpoints.filter((e) => vpc && vpcOf(e) === vpc);
-        const reached = new Set([
-            ...local,
-            ...myZones.flatMap((z) => zoneTargets.get(z.urn) ?? []),
-        ]);
+        const viaZones = new Set(myZones.flatMap((z) => zoneTargets.get(z.urn) ?? []));
+        const reached = new Set([...local, ...viaZones]);
         for (const e of reached) {
             const short = endpointService(e).short;
             if (short.startsWith("ecr.")) edge(c.urn, e.urn, "HTTPS 443");
-            if (short === "s3" && e.inputs.vpcEndpointType !== "Interface")
+            // An S3 interface endpoint (private DNS off) serves only clients whose
+            // zones send a bucket's host name to it; a gateway, its whole VPC.
+            if (short === "s3" && (e.inputs.vpcEndpointType !== "Interface" || viaZones.has(e)))
                 edge(c.urn, e.urn, carriesLayers(e) ? "layers" : "S3");
         }
     }

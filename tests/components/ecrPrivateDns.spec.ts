@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
     EcrPrivateDns,
     EcrPrivateDnsArgs,
     validateEcrPrivateDnsArgs,
 } from "../../components/ecrPrivateDns";
-import { ecrRecordSet, onPremRecordSet } from "../../src/dns/records";
+import { ecrRecordSet, layerBucketRecord, onPremRecordSet } from "../../src/dns/records";
 import { run, TestRun } from "../helpers/run";
 
 const R = "ap-southeast-1";
@@ -14,6 +15,8 @@ const IDC = "ap-northeast-1";
 const API = "vpce-0a771b3bbcbe107f4-6mennhxj.api.ecr.ap-southeast-1.vpce.amazonaws.com";
 const DKR = "vpce-0424acc787dd05730-ypo3xc68.dkr.ecr.ap-southeast-1.vpce.amazonaws.com";
 const VPCE_ZONE = "Z18LLCSTV4NVNL";
+const S3 = "*.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com";
+const LAYERS = "prod-ap-southeast-1-starport-layer-bucket.s3.ap-southeast-1.amazonaws.com";
 const ZONE = "aws:route53/zone:Zone";
 const RECORD = "aws:route53/record:Record";
 
@@ -104,6 +107,98 @@ describe("EcrPrivateDns", () => {
             expect(r.ofType("aws:route53/resolverEndpoint:ResolverEndpoint")).to.have.length(0);
             expect(r.ofType("aws:ec2/securityGroup:SecurityGroup")).to.have.length(0);
             expect(r.outputs).to.not.have.property("resolverIps");
+        });
+    });
+
+    describe("with an S3 interface endpoint: the layer bucket host, exactly", () => {
+        let r: TestRun;
+        const idcVpc = { vpcId: "vpc-0idc0000000000001", vpcRegion: IDC };
+        const otherVpc = { vpcId: "vpc-0other000000000002", vpcRegion: "us-east-1" };
+        before(async () => {
+            r = await run(
+                build(
+                    base({
+                        associations: [idcVpc, otherVpc],
+                        s3InterfaceDnsName: S3,
+                        s3InterfaceHostedZoneId: VPCE_ZONE,
+                        ttl: 120,
+                    }),
+                ),
+                { region: R },
+            );
+        });
+
+        it("adds one private zone named exactly the layer bucket host, with the same VPCs", () => {
+            expect(r.ofType(ZONE).map((z) => z.name)).to.deep.equal([
+                "dns-api",
+                "dns-dkr",
+                "dns-s3-layers",
+            ]);
+            const zone = r.one(ZONE, "dns-s3-layers");
+            expect(zone.inputs).to.deep.equal({
+                name: LAYERS,
+                comment:
+                    "ECR layer downloads (exactly the layer bucket's host) to the S3 interface endpoint",
+                vpcs: [idcVpc, otherVpc],
+                tags: { Name: "dns-s3-layers" },
+            });
+            expect(zone.parent).to.equal(r.one("ecr-private-access:dns:EcrPrivateDns").urn);
+        });
+
+        it("puts one apex alias A record in it, to the endpoint's wildcard name and zone", () => {
+            expect(r.ofType(RECORD)).to.have.length(4);
+            expect(byName(r, "dns-s3-layers")).to.deep.equal({
+                zoneId: r.one(ZONE, "dns-s3-layers").id,
+                name: LAYERS,
+                type: "A",
+                aliases: [{ name: S3, zoneId: VPCE_ZONE, evaluateTargetHealth: false }],
+            });
+        });
+
+        it("outputs the zone, the alias in `records` and the CNAME in `onPremRecords`", () => {
+            const names = { region: R, apiDnsName: API, dkrDnsName: DKR };
+            const layer = layerBucketRecord(R, S3, 120);
+            expect(r.outputs.zoneNames).to.deep.equal([
+                "api.ecr.ap-southeast-1.amazonaws.com",
+                "dkr.ecr.ap-southeast-1.amazonaws.com",
+                LAYERS,
+            ]);
+            expect((r.outputs.zoneIds as Record<string, string>)[LAYERS]).to.equal(
+                r.one(ZONE, "dns-s3-layers").id,
+            );
+            expect(r.outputs.records).to.deep.equal([
+                ...ecrRecordSet(names, { layout: "exact", ttl: 120 }),
+                layer.route53,
+            ]);
+            expect(r.outputs.onPremRecords).to.deep.equal([
+                ...onPremRecordSet(names, 120),
+                layer.onPrem,
+            ]);
+        });
+    });
+
+    describe("with an S3 interface endpoint and no associations", () => {
+        it("creates no zone, and still gives the on-premises CNAME (name from an output)", async () => {
+            const r = await run(
+                () => {
+                    const dns = new EcrPrivateDns(
+                        "dns",
+                        base({
+                            associations: [],
+                            s3InterfaceDnsName: Promise.resolve(`${S3.toUpperCase()}.`),
+                            s3InterfaceHostedZoneId: VPCE_ZONE,
+                        }),
+                    );
+                    return { onPremRecords: dns.onPremRecords, zoneNames: dns.zoneNames };
+                },
+                { region: R },
+            );
+            expect(r.ofType(ZONE)).to.have.length(0);
+            expect(r.ofType(RECORD)).to.have.length(0);
+            expect(r.outputs.zoneNames).to.deep.equal([]);
+            expect((r.outputs.onPremRecords as unknown[]).slice(3)).to.deep.equal([
+                layerBucketRecord(R, S3, 60).onPrem,
+            ]);
         });
     });
 
@@ -433,6 +528,23 @@ describe("EcrPrivateDns", () => {
                 /^`resolver\.allowedCidrs\[0\]`: "10\.1\.2\.3\/16" has host bits set/,
             ],
         ];
+        cases.push(
+            [
+                "an S3 endpoint name without its zone",
+                { s3InterfaceDnsName: S3 },
+                /^`s3InterfaceDnsName` and `s3InterfaceHostedZoneId` go together/,
+            ],
+            [
+                "an S3 endpoint zone without its name",
+                { s3InterfaceHostedZoneId: VPCE_ZONE },
+                /^`s3InterfaceDnsName` and `s3InterfaceHostedZoneId` go together/,
+            ],
+            [
+                "an S3 endpoint name that is the ecr.dkr endpoint's",
+                { s3InterfaceDnsName: DKR, s3InterfaceHostedZoneId: VPCE_ZONE },
+                /^`s3InterfaceDnsName` vpce-0424acc787dd05730-ypo3xc68\.dkr\.ecr\.ap-southeast-1\.vpce\.amazonaws\.com is not an S3 interface endpoint DNS name in ap-southeast-1/,
+            ],
+        );
         for (const [what, over, message] of cases) {
             it(`rejects ${what}`, () => {
                 expect(() => validateEcrPrivateDnsArgs(base(over))).to.throw(message);
@@ -498,6 +610,26 @@ describe("EcrPrivateDns", () => {
             }
             expect(error?.message).to.match(
                 /`associations\[1\]\.vpcId` vpc-[0-9a-f]+ is the VPC whose ECR endpoints have private DNS on/,
+            );
+        });
+
+        it("rejects an S3 endpoint name of the wrong shape when it resolves", async () => {
+            let error: Error | undefined;
+            try {
+                await run(
+                    build(
+                        base({
+                            s3InterfaceDnsName: pulumi.output(S3.replace("*.", "")),
+                            s3InterfaceHostedZoneId: VPCE_ZONE,
+                        }),
+                    ),
+                    { region: R },
+                );
+            } catch (e) {
+                error = e as Error;
+            }
+            expect(error?.message).to.match(
+                /`s3InterfaceDnsName` vpce-0f1e2d3c4b5a69788-abcd1234\.s3\.ap-southeast-1\.vpce\.amazonaws\.com is not the endpoint's regional wildcard DNS name/,
             );
         });
 

@@ -52,6 +52,11 @@ function build(args: RegistryEndpointsArgs) {
             dkrHostedZoneId: c.dkrHostedZoneId,
             securityGroupId: c.securityGroupId,
             s3PrefixListId: c.s3PrefixListId,
+            // Undefined outputs only make the runtime warn; absent means undefined below.
+            ...(c.s3InterfaceDnsName && {
+                s3InterfaceDnsName: c.s3InterfaceDnsName,
+                s3InterfaceHostedZoneId: c.s3InterfaceHostedZoneId,
+            }),
         };
     };
 }
@@ -259,6 +264,113 @@ describe("RegistryEndpoints", () => {
             expect(o.securityGroupId).to.equal(r.one(SG).id);
             expect(o.s3PrefixListId).to.equal(endpoint(r, "s3").outputs.prefixListId);
             expect(o.s3PrefixListId).to.match(/^pl-[0-9a-f]{8}$/);
+        });
+
+        it("without s3Interface: no S3 interface endpoint and no S3 interface outputs", () => {
+            expect(
+                r
+                    .ofType(ENDPOINT)
+                    .filter((e) => e.inputs.serviceName === "com.amazonaws.us-west-2.s3"),
+            ).to.have.length(1);
+            expect(r.outputs.s3InterfaceDnsName).to.equal(undefined);
+            expect(r.outputs.s3InterfaceHostedZoneId).to.equal(undefined);
+        });
+    });
+
+    describe("s3Interface: an S3 interface endpoint for peered and on-premises clients", () => {
+        let r: TestRun;
+        const extra = "arn:aws:s3:::al2023-repos-ap-southeast-1-de612dc2/*";
+        before(async () => {
+            r = await run(
+                build({
+                    ...base,
+                    region: "ap-southeast-1",
+                    vpcCidr: "10.0.0.0/16",
+                    privateSubnetIds: ["subnet-1", "subnet-2"],
+                    privateRouteTableIds: ["rtb-1", "rtb-2"],
+                    placement: "single-az",
+                    allowedCidrs: ["10.100.0.0/16"],
+                    accountId: "777788889999",
+                    allowPush: true,
+                    s3AdditionalResources: [extra],
+                    s3Interface: true,
+                    tags: { Project: "p" },
+                }),
+                { region: "ap-southeast-1", account: "777788889999" },
+            );
+        });
+
+        it("adds exactly one endpoint: Interface com.amazonaws.<region>.s3, private DNS off", () => {
+            expect(
+                r
+                    .ofType(ENDPOINT)
+                    .map((e) => e.name)
+                    .sort(),
+            ).to.deep.equal(["reg-ecr-api", "reg-ecr-dkr", "reg-s3", "reg-s3-interface"]);
+            const sgId = r.one(SG).id;
+            const e = endpoint(r, "s3-interface");
+            expect(e.inputs).to.deep.equal({
+                vpcId: "vpc-0123456789abcdef0",
+                serviceName: "com.amazonaws.ap-southeast-1.s3",
+                vpcEndpointType: "Interface",
+                privateDnsEnabled: false,
+                subnetIds: ["subnet-1"],
+                securityGroupIds: [sgId],
+                policy: endpoint(r, "s3").inputs.policy,
+                region: "ap-southeast-1",
+                tags: { Project: "p", Name: "reg-s3-interface" },
+            });
+            expect(e.parent).to.equal(r.one(COMPONENT).urn);
+        });
+
+        it("has the gateway endpoint's policy: GetObject on the layer bucket and the extras only", () => {
+            expect(policyDoc(endpoint(r, "s3-interface").inputs.policy)).to.deep.equal({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "EcrImageLayers",
+                        Effect: "Allow",
+                        Principal: "*",
+                        Action: ["s3:GetObject"],
+                        Resource: ["arn:aws:s3:::prod-ap-southeast-1-starport-layer-bucket/*"],
+                    },
+                    {
+                        Sid: "AdditionalObjects",
+                        Effect: "Allow",
+                        Principal: "*",
+                        Action: ["s3:GetObject"],
+                        Resource: [extra],
+                    },
+                ],
+            });
+        });
+
+        it("leaves the gateway endpoint, the group and its rules as they were", () => {
+            const s3 = endpoint(r, "s3");
+            expect(s3.inputs.vpcEndpointType).to.equal("Gateway");
+            expect(s3.inputs.routeTableIds).to.deep.equal(["rtb-1", "rtb-2"]);
+            expect(r.ofType(SG)).to.have.length(1);
+            expect(
+                r
+                    .ofType(INGRESS)
+                    .map((i) => i.inputs.cidrIpv4)
+                    .sort(),
+            ).to.deep.equal(["10.0.0.0/16", "10.100.0.0/16"]);
+        });
+
+        it("outputs the regional wildcard DNS entry and its zone, and the endpoint ID", () => {
+            const e = endpoint(r, "s3-interface");
+            const entries = e.outputs.dnsEntries as { dnsName: string; hostedZoneId: string }[];
+            expect(r.outputs.s3InterfaceDnsName).to.equal(entries[0].dnsName);
+            expect(r.outputs.s3InterfaceDnsName).to.match(
+                new RegExp(
+                    `^\\*\\.${e.id}-[a-z0-9]+\\.s3\\.ap-southeast-1\\.vpce\\.amazonaws\\.com$`,
+                ),
+            );
+            expect(r.outputs.s3InterfaceHostedZoneId).to.equal(entries[0].hostedZoneId);
+            expect((r.outputs.endpointIds as Record<string, string>)["s3-interface"]).to.equal(
+                e.id,
+            );
         });
     });
 
@@ -494,7 +606,7 @@ describe("RegistryEndpoints", () => {
             [
                 "s3 as an interface service",
                 { interfaceServices: ["ecr.api", "ecr.dkr", "s3"] },
-                "the S3 gateway endpoint is always created",
+                "the S3 gateway endpoint is always created, and `s3Interface` adds an interface one",
             ],
             [
                 "ecr.dkr missing",
@@ -587,6 +699,18 @@ describe("RegistryEndpoints", () => {
         it("picks the regional entry wherever AWS lists it", () => {
             expect(regionalDnsEntry([regional, zonal, privateName])).to.equal(regional);
             expect(regionalDnsEntry([privateName, zonal, regional])).to.equal(regional);
+        });
+        it("picks S3's regional wildcard entry, not a zonal one", () => {
+            const s3Regional = {
+                dnsName: "*.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com",
+                hostedZoneId: zone,
+            };
+            const s3Zonal = {
+                dnsName:
+                    "*.vpce-0f1e2d3c4b5a69788-abcd1234-ap-southeast-1a.s3.ap-southeast-1.vpce.amazonaws.com",
+                hostedZoneId: zone,
+            };
+            expect(regionalDnsEntry([s3Zonal, s3Regional])).to.equal(s3Regional);
         });
         it("falls back to the first entry, and fails on none", () => {
             expect(regionalDnsEntry([privateName])).to.equal(privateName);

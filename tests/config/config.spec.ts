@@ -59,6 +59,7 @@ describe("config: valid stacks", () => {
         ]);
         expect(cfg.endpoints!.placement).to.equal("all-azs");
         expect(cfg.endpoints!.allowPush).to.equal(false);
+        expect(cfg.endpoints!.s3Interface).to.equal(false);
         expect(cfg.nlp!.desiredCount).to.equal(2);
         expect(cfg.nlp!.logRetentionDays).to.equal(30);
         expect(cfg.repositories!.lifecycle).to.deep.equal({
@@ -76,6 +77,21 @@ describe("config: valid stacks", () => {
         expect(cfg.endpoints!.onPremisesCidrs).to.deep.equal(["10.100.0.0/16"]);
         expect(cfg.endpoints!.interfaceServices).to.deep.equal(["ecr.api", "ecr.dkr"]);
         expect(cfg.dns).to.deep.equal({ layout: "exact", ttl: 60, resolverEndpoint: false });
+    });
+
+    it("takes endpoints.s3Interface as given, and rejects a non-boolean naming the key", () => {
+        const raw = {
+            ...idcBase(),
+            [`${P}:endpoints`]: obj({ placement: "single-az", allowPush: true, s3Interface: true }),
+        };
+        expect(parseStackConfig(raw, "idc-sim").endpoints!.s3Interface).to.equal(true);
+        raw[`${P}:endpoints`] = obj({ allowPush: true, s3Interface: "yes" });
+        expect(issuesOf(raw)).to.deep.equal([
+            {
+                key: `${P}:endpoints.s3Interface`,
+                message: '"yes" expected boolean, received string',
+            },
+        ]);
     });
 
     it("adds ecs, ecs-agent and ecs-telemetry only for the EC2 launch type", () => {

@@ -7,16 +7,18 @@
  * addresses, the ECR names have "public" 198.51.100.x addresses, and STS, S3
  * and the bare `ecr.<region>` name have their own markers. A name answered
  * with the upstream's marker was therefore not answered from our data, which
- * is what proves the config shadows nothing but the ECR names.
+ * is what proves the config shadows nothing but the ECR names (and ECR's
+ * layer bucket host, which goes to the S3 interface endpoint).
  */
 import { expect } from "chai";
 import {
     renderBindNamedConf,
+    renderBindRpz,
     renderBindZone,
     renderConditionalForwarders,
     renderUnbound,
 } from "../../src/dns/onprem";
-import { onPremRecordSet } from "../../src/dns/records";
+import { layerBucketRecord, onPremRecordSet } from "../../src/dns/records";
 import {
     DigResult,
     RunningDnsServer,
@@ -30,8 +32,14 @@ import {
 const R = "ap-southeast-1";
 const API = "vpce-0a771b3bbcbe107f4-6mennhxj.api.ecr.ap-southeast-1.vpce.amazonaws.com";
 const DKR = "vpce-0424acc787dd05730-ypo3xc68.dkr.ecr.ap-southeast-1.vpce.amazonaws.com";
+const S3 = "*.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com";
+const S3_TARGET = "bucket.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com";
+const LAYERS = `prod-${R}-starport-layer-bucket.s3.${R}.amazonaws.com`;
 const ZONE = `ecr.${R}.amazonaws.com`;
-const onprem = onPremRecordSet({ region: R, apiDnsName: API, dkrDnsName: DKR }, 300);
+const onprem = [
+    ...onPremRecordSet({ region: R, apiDnsName: API, dkrDnsName: DKR }, 300),
+    layerBucketRecord(R, S3, 300).onPrem,
+];
 
 const PUBLIC_ZONE = [
     "$TTL 60",
@@ -40,6 +48,8 @@ const PUBLIC_ZONE = [
     "ns IN A 127.0.0.53",
     `sts.${R} IN A 127.0.0.9`,
     `s3.${R} IN A 127.0.0.8`,
+    // Every bucket, ECR's layer bucket included, has a public address.
+    `*.s3.${R} IN A 127.0.0.7`,
     `ecr.${R} IN A 127.0.0.10`,
     // What the internet says about the ECR names: public addresses our config must override.
     `api.ecr.${R} IN A 198.51.100.1`,
@@ -48,6 +58,8 @@ const PUBLIC_ZONE = [
     // The endpoints' regional names are public names resolving to the endpoints' private IPs.
     `vpce-0a771b3bbcbe107f4-6mennhxj.api.ecr.${R}.vpce IN A 127.0.0.1`,
     `vpce-0424acc787dd05730-ypo3xc68.dkr.ecr.${R}.vpce IN A 127.0.0.2`,
+    // S3 interface endpoint names are wildcards: any bucket label in front resolves.
+    `*.vpce-0f1e2d3c4b5a69788-abcd1234.s3.${R}.vpce IN A 127.0.0.3`,
     "",
 ].join("\n");
 
@@ -72,12 +84,21 @@ function expectEcrAnswers(get: (name: string) => Promise<DigResult>) {
         const r = await get(`dkr.ecr.${R}.amazonaws.com`);
         expect(cnames(r), r.raw).to.deep.equal([`dkr.ecr.${R}.amazonaws.com. -> ${DKR}.`]);
     });
+    it("the layer bucket host answers with a CNAME under the S3 endpoint's wildcard, then its address", async () => {
+        const r = await get(LAYERS);
+        expect(r.status, r.raw).to.equal("NOERROR");
+        expect(cnames(r)).to.deep.equal([`${LAYERS}. -> ${S3_TARGET}.`]);
+        expect(addresses(r)).to.deep.equal(["127.0.0.3"]);
+    });
 }
 
 function expectPassThrough(get: (name: string) => Promise<DigResult>) {
     for (const [name, ip] of [
         [`sts.${R}.amazonaws.com`, "127.0.0.9"],
         [`s3.${R}.amazonaws.com`, "127.0.0.8"],
+        [`other-bucket.s3.${R}.amazonaws.com`, "127.0.0.7"],
+        // Another region's layer bucket name is not ours to redirect.
+        [`prod-us-west-2-starport-layer-bucket.s3.${R}.amazonaws.com`, "127.0.0.7"],
     ]) {
         it(`${name} gets the upstream's answer, not one from our data`, async () => {
             const r = await get(name);
@@ -136,7 +157,11 @@ describe("dns: generated config on real servers (127.0.0.1)", function () {
         before(async () => {
             unbound = await startUnbound({
                 confSnippet: renderUnbound(onprem),
-                extraLocalData: [`${API}. 60 IN A 127.0.0.1`, `${DKR}. 60 IN A 127.0.0.2`],
+                extraLocalData: [
+                    `${API}. 60 IN A 127.0.0.1`,
+                    `${DKR}. 60 IN A 127.0.0.2`,
+                    `${S3_TARGET}. 60 IN A 127.0.0.3`,
+                ],
             });
         });
         after(async () => unbound?.stop());
@@ -148,12 +173,18 @@ describe("dns: generated config on real servers (127.0.0.1)", function () {
         });
     });
 
-    describe("BIND with the generated zone file, recursive, forwarding upstream", () => {
+    describe("BIND with the generated zone file and layer RPZ, recursive, forwarding upstream", () => {
         let named: RunningDnsServer;
         before(async () => {
+            const rpz = renderBindRpz(onprem, { zoneFileDir: "." });
             named = await startNamed({
-                confSnippet: renderBindNamedConf([ZONE], { zoneFileDir: "." }),
-                files: { [`${ZONE}.zone`]: renderBindZone(ZONE, onprem) },
+                confSnippet:
+                    renderBindNamedConf([ZONE], { zoneFileDir: "." }) + "\n" + rpz.zoneStatement,
+                files: {
+                    [`${ZONE}.zone`]: renderBindZone(ZONE, onprem),
+                    "rpz.ecr-layers.zone": rpz.zoneFile,
+                },
+                optionsSnippet: rpz.responsePolicy,
                 recursion: true,
                 forwarders: [{ host: "127.0.0.1", port: upstream.port }],
             });
@@ -168,6 +199,16 @@ describe("dns: generated config on real servers (127.0.0.1)", function () {
             expect(r.answer).to.deep.equal([]);
             expect(r.flags).to.include("aa");
             expect(r.authority.map((a) => `${a.name} ${a.type}`)).to.deep.equal([`${ZONE}. SOA`]);
+        });
+        it("the response policy rewrites exactly the layer bucket host, not names below it", async () => {
+            const r = await get(`x.${LAYERS}`);
+            expect(r.answer, r.raw).to.deep.equal([
+                { name: `x.${LAYERS}.`, ttl: r.answer[0]?.ttl, type: "A", value: "127.0.0.7" },
+            ]);
+        });
+        it("the policy zone itself is closed to clients", async () => {
+            const r = await get(`${LAYERS}.rpz.ecr-layers`);
+            expect(r.status, r.raw).to.equal("REFUSED");
         });
     });
 

@@ -2,7 +2,9 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import {
+    LAYER_RPZ_ZONE,
     renderBindNamedConf,
+    renderBindRpz,
     renderBindZone,
     renderConditionalForwarders,
     renderCoreDns,
@@ -11,7 +13,7 @@ import {
     renderUnbound,
     renderWindowsDns,
 } from "../../src/dns/onprem";
-import { ecrRecordSet, onPremRecordSet } from "../../src/dns/records";
+import { ecrRecordSet, layerBucketRecord, onPremRecordSet } from "../../src/dns/records";
 import { haveTool, run, tempDirWith } from "../helpers/dnsServers";
 
 const R = "ap-southeast-1";
@@ -323,6 +325,138 @@ describe("dns/onprem renderers", () => {
             );
             expect(() => renderOnPremDns({ region: R } as never)).to.throw(
                 "`records`, `resolverIps`, or both",
+            );
+        });
+    });
+
+    describe("with the layer bucket record", () => {
+        const S3 = "*.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com";
+        const TARGET =
+            "bucket.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com";
+        const HOST = "prod-ap-southeast-1-starport-layer-bucket.s3.ap-southeast-1.amazonaws.com";
+        const layer = layerBucketRecord(R, S3, 120);
+        const withLayer = [...onprem, layer.onPrem];
+        const body = (text: string) =>
+            text.split("\n").filter((l) => l.trim() !== "" && !/^\s*(#|\/\/|;)/.test(l));
+
+        it("Unbound: one more redirect zone, for exactly that host, with its CNAME", () => {
+            expect(body(renderUnbound(withLayer)).slice(-2)).to.deep.equal([
+                `    local-zone: "${HOST}." redirect`,
+                `    local-data: "${HOST}. 120 IN CNAME ${TARGET}."`,
+            ]);
+            expect(body(renderUnbound(onprem))).to.have.length(5);
+        });
+        it("Unbound with the layer zone passes the real unbound-checkconf", async function () {
+            if (!haveTool("unbound-checkconf")) this.skip();
+            const d = tmp({ "ecr.conf": renderUnbound(withLayer) });
+            const r = await run("unbound-checkconf", [path.join(d, "ecr.conf")]);
+            expect(r.code, r.stdout + r.stderr).to.equal(0);
+        });
+        it("CoreDNS: a template block for exactly that host", () => {
+            expect(renderCoreDns(withLayer)).to.contain(
+                `${HOST} {\n    template IN ANY {\n        answer "{{ .Name }} 120 IN CNAME ${TARGET}."\n    }\n    log\n    errors\n}\n`,
+            );
+        });
+        it("dnsmasq: forwards exactly that host too", () => {
+            expect(body(renderDnsmasq(withLayer, { forwardTo: ["10.10.0.53"] }))).to.deep.equal([
+                "server=/api.ecr.ap-southeast-1.amazonaws.com/10.10.0.53",
+                "server=/dkr.ecr.ap-southeast-1.amazonaws.com/10.10.0.53",
+                `server=/${HOST}/10.10.0.53`,
+            ]);
+            expect(renderDnsmasq(withLayer)).to.contain(`#server=/${HOST}/ONPREM_DNS_IP`);
+        });
+        it("Windows: the same zone and CNAMEs, the host only in a commented forwarder", () => {
+            const w = renderWindowsDns(withLayer);
+            expect(body(w)).to.deep.equal(body(renderWindowsDns(onprem)));
+            expect(w).to.contain(
+                `#   Add-DnsServerConditionalForwarderZone -Name '${HOST}' -MasterServers 'ONPREM_DNS_IP'`,
+            );
+        });
+        it("BIND RPZ: a policy zone whose one record rewrites exactly that host", () => {
+            const rpz = renderBindRpz(withLayer, { zoneFileDir: "/srv/zones/" });
+            expect(body(rpz.zoneFile)).to.deep.equal([
+                `$ORIGIN ${LAYER_RPZ_ZONE}.`,
+                "$TTL 120",
+                "@ IN SOA ns1.example.com. hostmaster.example.com. ( 1 3600 600 1209600 120 )",
+                "@ IN NS ns1.example.com.",
+                `${HOST} 120 IN CNAME ${TARGET}.`,
+            ]);
+            expect(body(rpz.zoneStatement)).to.deep.equal([
+                `zone "${LAYER_RPZ_ZONE}" {`,
+                "    type primary;",
+                `    file "/srv/zones/${LAYER_RPZ_ZONE}.zone";`,
+                "    allow-query { none; };",
+                "};",
+            ]);
+            expect(body(rpz.responsePolicy)).to.deep.equal([
+                `response-policy { zone "${LAYER_RPZ_ZONE}"; } qname-wait-recurse no;`,
+            ]);
+        });
+        it("BIND RPZ accepts the Route 53 set (ALIAS becomes the CNAME) and needs the record", () => {
+            const r53 = [...ecrRecordSet(names, { layout: "exact", ttl: 120 }), layer.route53];
+            expect(renderBindRpz(r53)).to.deep.equal(renderBindRpz(withLayer));
+            expect(() => renderBindRpz(onprem)).to.throw("`records` has no layer bucket record");
+            expect(() => renderBindRpz(withLayer, { serial: 0 })).to.throw("`serial`");
+        });
+        it("BIND RPZ passes named-checkzone and named-checkconf -z inside options", async function () {
+            if (!haveTool("named-checkconf") || !haveTool("named-checkzone")) this.skip();
+            const rpz = renderBindRpz(withLayer, { zoneFileDir: "." });
+            const d = tmp({
+                [`${LAYER_RPZ_ZONE}.zone`]: rpz.zoneFile,
+                [`${ZONE}.zone`]: renderBindZone(ZONE, withLayer),
+            });
+            const z = await run("named-checkzone", [
+                "-k",
+                "fail",
+                LAYER_RPZ_ZONE,
+                path.join(d, `${LAYER_RPZ_ZONE}.zone`),
+            ]);
+            expect(z.code, z.stdout + z.stderr).to.equal(0);
+            fs.writeFileSync(
+                path.join(d, "named.conf"),
+                `options {\n    directory "${d}";\n    recursion yes;\n${rpz.responsePolicy}};\n` +
+                    renderBindNamedConf([ZONE], { zoneFileDir: "." }) +
+                    rpz.zoneStatement,
+            );
+            const r = await run("named-checkconf", ["-z", path.join(d, "named.conf")]);
+            expect(r.code, r.stdout + r.stderr).to.equal(0);
+            expect(r.stdout).to.contain(`zone ${LAYER_RPZ_ZONE}/IN: loaded serial 1`);
+        });
+        it("renderOnPremDns: RPZ files after named.conf.ecr, which loads the policy zone", () => {
+            const files = renderOnPremDns({ region: R, records: withLayer });
+            expect(files.map((f) => f.path)).to.deep.equal([
+                `bind/${ZONE}.zone`,
+                "bind/named.conf.ecr",
+                `bind/${LAYER_RPZ_ZONE}.zone`,
+                "bind/named.conf.options.ecr-layers",
+                "unbound/ecr.conf",
+                "dnsmasq/ecr.conf",
+                "coredns/Corefile",
+                "windows/ecr-dns.ps1",
+                "README.md",
+            ]);
+            const byPath = Object.fromEntries(files.map((f) => [f.path, f.content]));
+            expect(byPath["bind/named.conf.ecr"]).to.contain(`zone "${LAYER_RPZ_ZONE}" {`);
+            expect(byPath[`bind/${ZONE}.zone`]).to.equal(renderBindZone(ZONE, onprem));
+            expect(byPath["unbound/ecr.conf"]).to.equal(renderUnbound(withLayer));
+            const readme = byPath["README.md"];
+            expect(readme).to.contain("### The layer bucket host");
+            expect(readme).to.contain(`dig +short ${HOST}`);
+            expect(readme).to.contain("dnsmasq and Windows Server DNS cannot hold it");
+        });
+        it("without the record, the bundle and README are as before", () => {
+            const files = renderOnPremDns({ region: R, records: onprem });
+            expect(files.map((f) => f.path)).to.not.include(`bind/${LAYER_RPZ_ZONE}.zone`);
+            expect(files[files.length - 1].content).to.not.contain("layer bucket");
+        });
+        it("rejects another region's layer record next to these ECR records", () => {
+            const other = layerBucketRecord(
+                "us-west-2",
+                "*.vpce-0f1e2d3c4b5a69788-abcd1234.s3.us-west-2.vpce.amazonaws.com",
+                60,
+            ).onPrem;
+            expect(() => renderUnbound([...onprem, other])).to.throw(
+                "`records` mixes regions: prod-us-west-2-starport-layer-bucket.s3.us-west-2.amazonaws.com is not ap-southeast-1's layer bucket host.",
             );
         });
     });

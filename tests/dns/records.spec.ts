@@ -6,7 +6,11 @@ import {
     ecrZoneNames,
     endpointNamesFromRecords,
     isEcrServiceName,
+    isLayerBucketHost,
+    layerBucketHost,
+    layerBucketRecord,
     onPremRecordSet,
+    splitLayerBucketRecord,
 } from "../../src/dns/records";
 import type { EcrEndpointDnsNames } from "../../src/dns/types";
 
@@ -304,6 +308,121 @@ describe("dns/records", () => {
             ).to.throw("not an ECR service name");
             expect(() => endpointNamesFromRecords([recs[0]])).to.throw("no dkr.ecr record");
             expect(() => endpointNamesFromRecords([])).to.throw("non-empty");
+        });
+    });
+
+    describe("layer bucket host and records", () => {
+        const S3 = "*.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com";
+        const HOST = "prod-ap-southeast-1-starport-layer-bucket.s3.ap-southeast-1.amazonaws.com";
+
+        it("layerBucketHost: ECR's layer bucket, virtual-hosted, per region and partition", () => {
+            expect(layerBucketHost(R)).to.equal(HOST);
+            expect(layerBucketHost("cn-north-1")).to.equal(
+                "prod-cn-north-1-starport-layer-bucket.s3.cn-north-1.amazonaws.com.cn",
+            );
+        });
+
+        it("isLayerBucketHost: exactly that host, in any region, and nothing else", () => {
+            for (const yes of [HOST, `${HOST.toUpperCase()}.`, layerBucketHost("us-west-2")]) {
+                expect(isLayerBucketHost(yes), yes).to.equal(true);
+            }
+            for (const no of [
+                `s3.${R}.amazonaws.com`,
+                `other-bucket.s3.${R}.amazonaws.com`,
+                `x.${HOST}`,
+                "prod-ap-southeast-1-starport-layer-bucket.s3.us-west-2.amazonaws.com",
+                "prod-ap-southeast-1-starport-layer-bucket.s3.amazonaws.com",
+                "prod-nowhere-1-starport-layer-bucket.s3.nowhere-1.amazonaws.com",
+                `api.ecr.${R}.amazonaws.com`,
+            ]) {
+                expect(isLayerBucketHost(no), no).to.equal(false);
+            }
+        });
+
+        it("layerBucketRecord: Route 53 apex ALIAS to the wildcard, on-premises CNAME under it", () => {
+            expect(layerBucketRecord(R, S3, 60)).to.deep.equal({
+                route53: { zone: HOST, name: HOST, type: "ALIAS", value: S3, ttl: 60 },
+                onPrem: {
+                    zone: HOST,
+                    name: HOST,
+                    type: "CNAME",
+                    value: "bucket.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com",
+                    ttl: 60,
+                },
+            });
+        });
+
+        it("layerBucketRecord normalizes case and a trailing dot", () => {
+            expect(layerBucketRecord(R, `${S3.toUpperCase()}.`, 300).route53.value).to.equal(S3);
+        });
+
+        const bad: [string, string, string][] = [
+            [
+                "empty",
+                "",
+                "`s3InterfaceDnsName` (the S3 interface endpoint's regional DNS name) is missing",
+            ],
+            [
+                "ecr.dkr's name",
+                DKR,
+                `\`s3InterfaceDnsName\` ${DKR} is not an S3 interface endpoint DNS name in ${R}`,
+            ],
+            [
+                "another region's",
+                "*.vpce-0f1e2d3c4b5a69788-abcd1234.s3.us-west-2.vpce.amazonaws.com",
+                "is not an S3 interface endpoint DNS name in ap-southeast-1 (expected *.vpce-<id>-<random>.s3.ap-southeast-1.vpce.amazonaws.com)",
+            ],
+            [
+                "zonal",
+                "*.vpce-0f1e2d3c4b5a69788-abcd1234-ap-southeast-1a.s3.ap-southeast-1.vpce.amazonaws.com",
+                "is a zonal DNS name",
+            ],
+            [
+                "without the wildcard",
+                "vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com",
+                "is not the endpoint's regional wildcard DNS name",
+            ],
+            [
+                "a bucket name under the wildcard",
+                "bucket.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com",
+                "is not the endpoint's regional wildcard DNS name",
+            ],
+            [
+                "the public S3 name",
+                `*.s3.${R}.amazonaws.com`,
+                "is not an S3 interface endpoint DNS name",
+            ],
+        ];
+        for (const [what, value, message] of bad) {
+            it(`layerBucketRecord rejects ${what}, naming the argument`, () => {
+                expect(() => layerBucketRecord(R, value, 60)).to.throw(message);
+            });
+        }
+
+        it("layerBucketRecord checks the region and the TTL", () => {
+            expect(() => layerBucketRecord("mars-1", S3, 60)).to.throw("`region`");
+            expect(() => layerBucketRecord(R, S3, 0)).to.throw("`ttl` must be an integer");
+        });
+
+        it("splitLayerBucketRecord: takes either form out of a set, returns the CNAME form", () => {
+            const ecr = onPremRecordSet(names, 60);
+            const { route53, onPrem } = layerBucketRecord(R, S3, 60);
+            expect(splitLayerBucketRecord(ecr)).to.deep.equal({ ecr });
+            expect(splitLayerBucketRecord([...ecr, route53])).to.deep.equal({ ecr, layer: onPrem });
+            expect(splitLayerBucketRecord([onPrem, ...ecr])).to.deep.equal({ ecr, layer: onPrem });
+        });
+
+        it("splitLayerBucketRecord rejects two layer records, an A record and a foreign target", () => {
+            const { route53, onPrem } = layerBucketRecord(R, S3, 60);
+            expect(() => splitLayerBucketRecord([route53, onPrem])).to.throw(
+                "holds 2 layer bucket records",
+            );
+            expect(() =>
+                splitLayerBucketRecord([{ ...onPrem, type: "A" as never, value: "10.0.0.1" }]),
+            ).to.throw("the layer bucket record is a A, not a CNAME or ALIAS");
+            expect(() =>
+                splitLayerBucketRecord([{ ...onPrem, value: "bucket.example.com" }]),
+            ).to.throw("`s3InterfaceDnsName`");
         });
     });
 });

@@ -324,6 +324,8 @@ export interface NamedOptions {
     recursion?: boolean;
     /** Global forwarders (`forward only`), e.g. a stand-in upstream on loopback. */
     forwarders?: { host: string; port: number }[];
+    /** Statements under test that belong inside `options { }` (e.g. `response-policy`). */
+    optionsSnippet?: string;
     /** Readiness deadline; default 15 s. */
     timeoutMs?: number;
 }
@@ -361,6 +363,7 @@ export function startNamed(opts: NamedOptions): Promise<RunningDnsServer> {
                           `    forwarders { ${opts.forwarders.map((f) => `${f.host} port ${f.port};`).join(" ")} };`,
                       ]
                     : []),
+                ...(opts.optionsSnippet ? [opts.optionsSnippet.trim()] : []),
                 "};",
                 // No rndc channel: nothing to authenticate, nothing else listening.
                 "controls { };",

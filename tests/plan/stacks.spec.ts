@@ -134,6 +134,7 @@ describe("the shipped stacks, planned offline", function () {
         expect(zones.map((z) => z.inputs.name).sort()).to.deep.equal([
             "api.ecr.ap-southeast-1.amazonaws.com",
             "dkr.ecr.ap-southeast-1.amazonaws.com",
+            "prod-ap-southeast-1-starport-layer-bucket.s3.ap-southeast-1.amazonaws.com",
         ]);
         zones.forEach((z) =>
             expect(z.inputs.vpcs).to.deep.equal([
@@ -149,12 +150,66 @@ describe("the shipped stacks, planned offline", function () {
             ["api.ecr.ap-southeast-1.amazonaws.com", "CNAME"],
             ["dkr.ecr.ap-southeast-1.amazonaws.com", "CNAME"],
             ["*.dkr.ecr.ap-southeast-1.amazonaws.com", "CNAME"],
+            ["prod-ap-southeast-1-starport-layer-bucket.s3.ap-southeast-1.amazonaws.com", "CNAME"],
         ]);
         const endpoints = ofType(plans["idc-sim"], "aws:ec2/vpcEndpoint:VpcEndpoint");
         const dkr = endpoints.find(
             (e) => String(e.inputs.serviceName) === "com.amazonaws.ap-southeast-1.ecr.dkr",
         )!;
         expect(onPrem.records[2].value).to.equal((dkr.outputs.dnsEntries as any)[0].dnsName);
+        const s3 = endpoints.find((e) => e.name === "endpoints-s3-interface")!;
+        expect(onPrem.records[3].value).to.equal(
+            (s3.outputs.dnsEntries as any)[0].dnsName.replace(/^\*\./, "bucket."),
+        );
+    });
+
+    it("idc-sim: pulls from the IDC reach the layer bucket through the S3 interface endpoint", () => {
+        const plan = plans["idc-sim"];
+        const endpoints = ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint");
+        const s3 = endpoints.filter(
+            (e) => e.inputs.serviceName === "com.amazonaws.ap-southeast-1.s3",
+        );
+        expect(s3.map((e) => [e.name, e.inputs.vpcEndpointType])).to.deep.equal([
+            ["endpoints-s3", "Gateway"],
+            ["endpoints-s3-interface", "Interface"],
+        ]);
+        const iface = s3[1];
+        expect(iface.inputs.privateDnsEnabled).to.equal(false);
+        expect(iface.inputs.policy).to.equal(s3[0].inputs.policy);
+        // Behind the endpoints' group, which lets the IDC CIDR in on 443...
+        const dkr = endpoints.find((e) => e.name === "endpoints-ecr-dkr")!;
+        expect(iface.inputs.securityGroupIds).to.deep.equal(dkr.inputs.securityGroupIds);
+        expect(iface.inputs.subnetIds).to.deep.equal(dkr.inputs.subnetIds);
+        const ingress = ofType(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            .filter(
+                (r) => r.inputs.securityGroupId === (dkr.inputs.securityGroupIds as string[])[0],
+            )
+            .map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort, r.inputs.toPort]);
+        expect(ingress).to.deep.include(["10.100.0.0/16", 443, 443]);
+        // ...and the IDC host may send 443 to the cloud VPC.
+        const egress = ofType(plan, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+            .filter((r) => r.name === "idc-host-to-endpoints")
+            .map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort, r.inputs.toPort]);
+        expect(egress).to.deep.equal([["10.0.0.0/16", 443, 443]]);
+        // The IDC VPC resolves exactly the layer bucket host to the endpoint's wildcard name.
+        const zone = ofType(plan, "aws:route53/zone:Zone").find(
+            (z) => z.name === "ecr-dns-s3-layers",
+        )!;
+        const record = ofType(plan, "aws:route53/record:Record").find(
+            (r) => r.name === "ecr-dns-s3-layers",
+        )!;
+        const entry = (iface.outputs.dnsEntries as any)[0];
+        expect(record.inputs).to.deep.equal({
+            zoneId: zone.id,
+            name: "prod-ap-southeast-1-starport-layer-bucket.s3.ap-southeast-1.amazonaws.com",
+            type: "A",
+            aliases: [
+                { name: entry.dnsName, zoneId: entry.hostedZoneId, evaluateTargetHealth: false },
+            ],
+        });
+        expect(entry.dnsName).to.match(
+            /^\*\.vpce-[0-9a-f]+-[a-z0-9]+\.s3\.ap-southeast-1\.vpce\.amazonaws\.com$/,
+        );
     });
 
     it("README: the customer picture is the one generated from the current plan", () => {

@@ -219,6 +219,12 @@ describe("policy no-apex-overrides", () => {
         expect(noApexOverrides.configSchema?.properties.allowedZoneNames.default).to.deep.equal([
             "ecr.{region}.amazonaws.com",
             "ecr.{region}.amazonaws.com.cn",
+            "prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com",
+            "prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com.cn",
+        ]);
+        expect(noApexOverrides.configSchema?.properties.allowedApexNames.default).to.deep.equal([
+            "prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com",
+            "prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com.cn",
         ]);
     });
 
@@ -256,6 +262,56 @@ describe("policy no-apex-overrides", () => {
             ]);
         });
     }
+
+    describe("ECR's layer bucket host (pulls from peered and on-premises networks)", () => {
+        const LAYERS = "prod-ap-southeast-1-starport-layer-bucket.s3.ap-southeast-1.amazonaws.com";
+        const S3_ENDPOINT =
+            "*.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com";
+        const layerStack = (zoneName: string) => [
+            zone("layers", zoneName),
+            record("apex", "layers", {
+                name: zoneName,
+                type: "A",
+                aliases: [{ name: S3_ENDPOINT, zoneId: "Z1", evaluateTargetHealth: false }],
+            }),
+        ];
+        const apexMessage = (z: string) =>
+            `Route 53 record (A) overrides the apex of zone "${z}", an AWS name that is not an ECR service name (api.ecr/dkr.ecr.<region>.amazonaws.com).`;
+
+        it("passes a private zone named exactly that host with an apex alias to the S3 endpoint", () => {
+            expect(stackMessages(noApexOverrides, layerStack(LAYERS))).to.deep.equal([]);
+            expect(
+                stackMessages(noApexOverrides, layerStack(`${LAYERS.toUpperCase()}.`)),
+            ).to.deep.equal([]);
+        });
+
+        for (const z of [
+            "s3.ap-southeast-1.amazonaws.com",
+            "other-bucket.s3.ap-southeast-1.amazonaws.com",
+            "starport-layer-bucket.s3.ap-southeast-1.amazonaws.com",
+            // The bucket of one region under another region's S3 name is not ECR's host.
+            "prod-us-west-2-starport-layer-bucket.s3.ap-southeast-1.amazonaws.com",
+            "prod-ap-southeast-1-starport-layer-bucket.s3.amazonaws.com",
+        ]) {
+            it(`reports the zone and its apex record for ${z}`, () => {
+                expect(runStack(noApexOverrides, layerStack(z))).to.deep.equal([
+                    { message: captures(z), urn: urnOf(ZONE, "layers") },
+                    { message: apexMessage(z), urn: urnOf(RECORD, "apex") },
+                ]);
+            });
+        }
+
+        it("an explicit allow-list without it reports the zone and the apex record", () => {
+            expect(
+                stackMessages(noApexOverrides, layerStack(LAYERS), {
+                    config: {
+                        allowedZoneNames: ["ecr.{region}.amazonaws.com"],
+                        allowedApexNames: [],
+                    },
+                }),
+            ).to.deep.equal([captures(LAYERS), apexMessage(LAYERS)]);
+        });
+    });
 
     it("reports a zone made private by a ZoneAssociation, and not a public one", () => {
         const resources: StackResource[] = [
@@ -436,6 +492,9 @@ function oracleAllowListed(entries: string[], zone: string, withSubdomains: bool
         (n) => zone === n || (withSubdomains && endsWithLabels(zone.split("."), n.split("."))),
     );
 }
+
+/** A generator region other than `r`. */
+const otherRegion = (r: string) => REGIONS[(REGIONS.indexOf(r) + 1) % REGIONS.length];
 
 const randomCase = (s: string, mask: number) =>
     s
@@ -619,7 +678,18 @@ const zoneCase: fc.Arbitrary<ZoneCase> = fc
         fc.record({
             zones: fc.array(
                 fc.record({
-                    name: fc.constantFrom(...zoneNames(r, s), "cn", "com.cn", `${r}.vpce.${s}`),
+                    name: fc.constantFrom(
+                        ...zoneNames(r, s),
+                        "cn",
+                        "com.cn",
+                        `${r}.vpce.${s}`,
+                        `s3.${r}.${s}`,
+                        `other-bucket.s3.${r}.${s}`,
+                        // ECR's layer bucket host; then the same with two regions that disagree.
+                        `prod-${r}-starport-layer-bucket.s3.${r}.${s}`,
+                        `prod-${otherRegion(r)}-starport-layer-bucket.s3.${r}.${s}`,
+                        `x.prod-${r}-starport-layer-bucket.s3.${r}.${s}`,
+                    ),
                     private: fc.constantFrom(
                         "inline" as const,
                         "association" as const,
@@ -649,7 +719,12 @@ const zoneCase: fc.Arbitrary<ZoneCase> = fc
                 { nil: undefined },
             ),
             allowedApexNames: fc.option(
-                fc.constantFrom([] as string[], ["ecr.{region}.amazonaws.com"], [`sts.${r}.${s}`]),
+                fc.constantFrom(
+                    [] as string[],
+                    ["ecr.{region}.amazonaws.com"],
+                    [`sts.${r}.${s}`],
+                    ["prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com"],
+                ),
                 {
                     nil: undefined,
                 },
@@ -689,11 +764,16 @@ function buildZoneStack(c: ZoneCase): StackResource[] {
 }
 
 function expectedApexViolations(c: ZoneCase): string[] {
+    const layerHosts = [
+        "prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com",
+        "prod-{region}-starport-layer-bucket.s3.{region}.amazonaws.com.cn",
+    ];
     const allowedZones = c.allowedZoneNames ?? [
         "ecr.{region}.amazonaws.com",
         "ecr.{region}.amazonaws.com.cn",
+        ...layerHosts,
     ];
-    const allowedApex = c.allowedApexNames ?? [];
+    const allowedApex = c.allowedApexNames ?? layerHosts;
     const urns: string[] = [];
     c.zones.forEach((z, i) => {
         if (z.private === "public") return;

@@ -11,6 +11,7 @@ import {
     renderSvg,
 } from "../../src/report/diagram";
 import type { Plan } from "../../src/report/plan";
+import { planStack } from "../../tools/plan";
 
 const fixture = (name: string): Plan =>
     JSON.parse(fs.readFileSync(path.join(__dirname, "../fixtures/plans", `${name}.json`), "utf8"));
@@ -173,6 +174,28 @@ describe("architecture model", () => {
         });
         expect(arch.edges).to.deep.include({ from: host, to: pkg, label: "S3", dashed: undefined });
         expect(arch.edges.some((e) => e.to === "aws:s3layer:eu-west-1")).to.equal(false);
+    });
+
+    it("idc-sim: the IDC host downloads layers through the S3 interface endpoint its zone names", async function () {
+        this.timeout(60_000);
+        const plan = await planStack({
+            stackFile: path.join(__dirname, "../../Pulumi.idc-sim.yaml"),
+            stackOutputs: {},
+        });
+        const arch = buildArchitecture(plan, { region: "ap-southeast-1" });
+        const urn = (name: string, type = "aws:ec2/vpcEndpoint:VpcEndpoint") =>
+            plan.resources.find((r) => r.name === name && r.type === type)!.urn;
+        const host = urn("idc-host", "aws:ec2/instance:Instance");
+        const s3Interface = urn("endpoints-s3-interface");
+        const edgesFrom = (from: string) =>
+            arch.edges.filter((e) => e.from === from).map((e) => [e.to, e.label]);
+        expect(edgesFrom(host)).to.deep.include([s3Interface, "layers"]);
+        // The cloud VPC's own gateway stays out of the IDC host's path.
+        expect(edgesFrom(host).map(([to]) => to)).to.not.include(urn("endpoints-s3"));
+        expect(edgesFrom(urn("ecr-dns-s3-layers", "aws:route53/zone:Zone"))).to.deep.equal([
+            [s3Interface, "alias"],
+        ]);
+        expect(edgesFrom(s3Interface)).to.deep.equal([["aws:s3layer:ap-southeast-1", "layers"]]);
     });
 });
 
