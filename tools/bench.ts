@@ -18,7 +18,7 @@ import type { Plan } from "../src/report/plan";
 
 const ROOT = path.resolve(__dirname, "..");
 const NODE = process.execPath;
-const TS = ["--enable-source-maps", "-r", path.join(ROOT, "tools/register.js")];
+const TS = ["-r", path.join(ROOT, "tools/register.js")];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 function timed(
