@@ -248,6 +248,14 @@ const BLOCKS = {
 /** Plain (non-object) keys. `nlpApiKey` is a secret and is read separately. */
 const SCALARS = ["accountId", "nlpApiKey"] as const;
 
+/** Every key under the project's namespace, and each block's fields (for docs checks). */
+export const CONFIG_KEYS: Record<string, string[]> = {
+    ...Object.fromEntries(SCALARS.map((k) => [k, []])),
+    ...Object.fromEntries(
+        Object.entries(BLOCKS).map(([k, schema]) => [k, Object.keys(schema.shape)]),
+    ),
+};
+
 export type NetworkConfig = z.infer<typeof networkSchema> & { subnetPrefixLength: number };
 export type EndpointsConfig = z.infer<typeof endpointsSchema> & {
     /** Interface endpoint services after adding what the stack's workloads need. */
