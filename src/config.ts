@@ -325,6 +325,19 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
         });
     }
 
+    // The AWS provider's own guard: it refuses credentials for any other
+    // account before it creates anything (a check in the program would only
+    // fail once other resources were already being created).
+    if (account.success) {
+        const allowed = parseStringList(raw["aws:allowedAccountIds"]);
+        if (!allowed?.includes(account.data)) {
+            issues.push({
+                key: "aws:allowedAccountIds",
+                message: `must list "${account.data}" (ecr-private-access:accountId), so the AWS provider refuses credentials for any other account before it creates anything`,
+            });
+        }
+    }
+
     const blocks: Record<string, unknown> = {};
     for (const [name, schema] of Object.entries(BLOCKS)) {
         const text = raw[key(name)];
@@ -604,6 +617,16 @@ function lookup(value: unknown, path: PropertyKey[]): unknown {
                 : undefined,
         value,
     );
+}
+
+function parseStringList(text: string | undefined): string[] | undefined {
+    if (text === undefined) return undefined;
+    try {
+        const value: unknown = JSON.parse(text);
+        return Array.isArray(value) ? value.map(String) : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 function splitKey(fullKey: string): [string, string] {

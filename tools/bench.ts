@@ -57,6 +57,7 @@ function vendorStackFile(dir: string, accounts: number, repositories: number): s
     const doc = {
         config: {
             "aws:region": "us-east-2",
+            "aws:allowedAccountIds": ["111122223333"],
             "ecr-private-access:accountId": "111122223333",
             "ecr-private-access:repositories": {
                 names: Array.from({ length: repositories }, (_, i) => `team-${i % 10}/app-${i}`),

@@ -8,6 +8,7 @@ const obj = (v: unknown) => JSON.stringify(v);
 function base(): Record<string, string> {
     return {
         "aws:region": "us-west-2",
+        "aws:allowedAccountIds": obj(["444455556666"]),
         [`${P}:accountId`]: "444455556666",
         [`${P}:network`]: obj({ cidr: "10.20.0.0/16", azCount: 2, publicSubnets: true }),
         [`${P}:endpoints`]: obj({ registryAccounts: ["111122223333"] }),
@@ -22,6 +23,7 @@ function base(): Record<string, string> {
 function idcBase(): Record<string, string> {
     return {
         "aws:region": "ap-southeast-1",
+        "aws:allowedAccountIds": obj(["777788889999"]),
         [`${P}:accountId`]: "777788889999",
         [`${P}:network`]: obj({ cidr: "10.0.0.0/16" }),
         [`${P}:endpoints`]: obj({ placement: "single-az", allowPush: true }),
@@ -199,6 +201,18 @@ describe("config: invalid stacks name the key and the rule", () => {
             /12-digit/,
         ],
         ["missing account ID", (r) => delete r[`${P}:accountId`], `${P}:accountId`, /is required/],
+        [
+            "provider not pinned to the account",
+            (r) => delete r["aws:allowedAccountIds"],
+            "aws:allowedAccountIds",
+            /must list "444455556666" \(ecr-private-access:accountId\)/,
+        ],
+        [
+            "provider pinned to another account",
+            (r) => (r["aws:allowedAccountIds"] = obj(["111122223333"])),
+            "aws:allowedAccountIds",
+            /must list "444455556666"/,
+        ],
         [
             "unknown region",
             (r) => (r["aws:region"] = "us-west-9"),

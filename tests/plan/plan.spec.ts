@@ -111,6 +111,7 @@ describe("offline plan CLI", function () {
             [
                 "config:",
                 "  aws:region: ap-southeast-1",
+                '  aws:allowedAccountIds: ["777788889999"]',
                 '  ecr-private-access:accountId: "777788889999"',
                 "  ecr-private-access:network:",
                 "    cidr: 10.0.0.0/16",
