@@ -2,16 +2,9 @@ import { expect } from "chai";
 import { DeveloperAccess, DeveloperAccessArgs } from "../../components/developerAccess";
 import { SharedRepository } from "../../components/sharedRepository";
 import { policyDoc, run, TestRun } from "../helpers/run";
+import { DESCRIBE, PULL, PUSH } from "../helpers/ecrActions";
 
 const VENDOR = "111122223333";
-const PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
-const PUSH = [
-    "ecr:CompleteLayerUpload",
-    "ecr:InitiateLayerUpload",
-    "ecr:PutImage",
-    "ecr:UploadLayerPart",
-];
-const DESCRIBE = ["ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:ListImages"];
 
 describe("DeveloperAccess", () => {
     describe("a named group with two users, push on two repositories, pull on their replicas", () => {

@@ -6,6 +6,10 @@ import {
     validateRegistryEndpointsArgs,
 } from "../../components/registryEndpoints";
 import { policyDoc, run, TestRun } from "../helpers/run";
+import { DESCRIBE, PULL as PULL_ONLY, PUSH } from "../helpers/ecrActions";
+
+/** What the ECR endpoint policies allow for pulls: the pull actions plus read-only listing. */
+const PULL = [...PULL_ONLY, ...DESCRIBE];
 
 const ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -15,20 +19,6 @@ const COMPONENT = "ecr-private-access:network:RegistryEndpoints";
 
 const OWN = "444455556666";
 const VENDOR = "111122223333";
-const PULL = [
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:BatchGetImage",
-    "ecr:GetDownloadUrlForLayer",
-    "ecr:DescribeImages",
-    "ecr:DescribeRepositories",
-    "ecr:ListImages",
-];
-const PUSH = [
-    "ecr:CompleteLayerUpload",
-    "ecr:InitiateLayerUpload",
-    "ecr:PutImage",
-    "ecr:UploadLayerPart",
-];
 
 const base: RegistryEndpointsArgs = {
     vpcId: "vpc-0123456789abcdef0",

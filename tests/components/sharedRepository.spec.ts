@@ -6,44 +6,15 @@ import {
     SharedRepositoryArgs,
 } from "../../components/sharedRepository";
 import { RegistryReplication } from "../../components/registryReplication";
-import { repositoryResourceName } from "../../src/ecr/policies";
+import { lifecyclePolicyDocument, repositoryResourceName } from "../../src/ecr/policies";
 import { policyDoc, run, TestRun } from "../helpers/run";
+import { PULL } from "../helpers/ecrActions";
 
 const VENDOR = "111122223333";
-const PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
 const LIFECYCLE = { untaggedExpireDays: 7, keepImages: 50, releaseTagPatterns: ["v*"] };
-const LIFECYCLE_JSON = {
-    rules: [
-        {
-            rulePriority: 1,
-            description: "Keep release images tagged v*",
-            selection: {
-                tagStatus: "tagged",
-                tagPatternList: ["v*"],
-                countType: "imageCountMoreThan",
-                countNumber: 100000,
-            },
-            action: { type: "expire" },
-        },
-        {
-            rulePriority: 2,
-            description: "Expire untagged images after 7 days",
-            selection: {
-                tagStatus: "untagged",
-                countType: "sinceImagePushed",
-                countUnit: "days",
-                countNumber: 7,
-            },
-            action: { type: "expire" },
-        },
-        {
-            rulePriority: 3,
-            description: "Keep the newest 50 images",
-            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 50 },
-            action: { type: "expire" },
-        },
-    ],
-};
+// The document itself is asserted rule by rule in tests/ecr/policies.spec.ts;
+// here: the repository and its replicas' template carry exactly that document.
+const LIFECYCLE_JSON = lifecyclePolicyDocument(LIFECYCLE);
 
 const base = (name: string, extra: Partial<SharedRepositoryArgs> = {}): SharedRepositoryArgs => ({
     name,

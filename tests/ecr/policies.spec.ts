@@ -16,16 +16,9 @@ import {
     repositoryResourceName,
     repositoryUrl,
 } from "../../src/ecr/policies";
+import { DESCRIBE, PULL, PUSH } from "../helpers/ecrActions";
 
 const OWNER = "111122223333";
-const PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
-const PUSH = [
-    "ecr:CompleteLayerUpload",
-    "ecr:InitiateLayerUpload",
-    "ecr:PutImage",
-    "ecr:UploadLayerPart",
-];
-const DESCRIBE = ["ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:ListImages"];
 const accounts = (n: number) => Array.from({ length: n }, (_, i) => String(100000000000 + i));
 /** Round-trips through the text ECR receives. */
 const parsed = (doc: unknown) => JSON.parse(JSON.stringify(doc));

@@ -9,21 +9,10 @@ import {
     layerBucketObjectsArn,
     s3GatewayPolicy,
 } from "../../src/endpoints/policies";
+import { DESCRIBE, PULL as PULL_ONLY, PUSH } from "../helpers/ecrActions";
 
-const PULL = [
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:BatchGetImage",
-    "ecr:GetDownloadUrlForLayer",
-    "ecr:DescribeImages",
-    "ecr:DescribeRepositories",
-    "ecr:ListImages",
-];
-const PUSH = [
-    "ecr:CompleteLayerUpload",
-    "ecr:InitiateLayerUpload",
-    "ecr:PutImage",
-    "ecr:UploadLayerPart",
-];
+/** What the ECR endpoint policies allow for pulls: the pull actions plus read-only listing. */
+const PULL = [...PULL_ONLY, ...DESCRIBE];
 
 describe("endpoints/policies", () => {
     describe("service names", () => {

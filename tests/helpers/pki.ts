@@ -27,41 +27,48 @@ function openssl(args: string[], cwd: string): void {
     execFileSync("openssl", args, { cwd, timeout: 15000, stdio: ["ignore", "ignore", "pipe"] });
 }
 
+/** P-256 key generation arguments shared by every request. */
+const NEW_EC_KEY = ["-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+
+/** Writes `<base>.key` and a self-signed `<base>.crt` (2 days) in `dir`. */
+function selfSigned(dir: string, base: string, subject: string, addext: string[]): Leaf {
+    const req = [
+        "req",
+        "-x509",
+        "-new",
+        ...NEW_EC_KEY,
+        "-keyout",
+        `${base}.key`,
+        "-out",
+        `${base}.crt`,
+    ];
+    openssl(
+        [...req, "-days", "2", "-subj", subject, ...addext.flatMap((e) => ["-addext", e])],
+        dir,
+    );
+    return readLeaf(path.join(dir, `${base}.crt`), path.join(dir, `${base}.key`));
+}
+
+function readLeaf(certFile: string, keyFile: string): Leaf {
+    return {
+        certFile,
+        keyFile,
+        certPem: fs.readFileSync(certFile, "utf8"),
+        keyPem: fs.readFileSync(keyFile, "utf8"),
+    };
+}
+
+const subjectAltName = (names: string[]) =>
+    names.map((n) => (net.isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(",");
+
 /** A fresh temp dir holding a self-signed CA (`ca.crt`, `ca.key`), valid 2 days. */
 export function makeCa(commonName = "ecr-private-access test CA"): Ca {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-pki-"));
-    openssl(
-        [
-            "req",
-            "-x509",
-            "-new",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-days",
-            "2",
-            "-subj",
-            `/CN=${commonName}`,
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-        dir,
-    );
-    const certFile = path.join(dir, "ca.crt");
-    return {
-        dir,
-        certFile,
-        keyFile: path.join(dir, "ca.key"),
-        certPem: fs.readFileSync(certFile, "utf8"),
-    };
+    const { certFile, keyFile, certPem } = selfSigned(dir, "ca", `/CN=${commonName}`, [
+        "basicConstraints=critical,CA:TRUE",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    return { dir, certFile, keyFile, certPem };
 }
 
 let serial = 0;
@@ -73,7 +80,7 @@ let serial = 0;
  */
 export function makeLeaf(ca: Ca, names: string[], usage: "server" | "signing" = "server"): Leaf {
     const base = `leaf-${process.pid}-${++serial}`;
-    const san = names.map((n) => (net.isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(",");
+    const san = subjectAltName(names);
     const ext = [
         "basicConstraints=critical,CA:FALSE",
         usage === "server"
@@ -87,11 +94,7 @@ export function makeLeaf(ca: Ca, names: string[], usage: "server" | "signing" = 
         [
             "req",
             "-new",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
+            ...NEW_EC_KEY,
             "-keyout",
             `${base}.key`,
             "-out",
@@ -122,50 +125,16 @@ export function makeLeaf(ca: Ca, names: string[], usage: "server" | "signing" = 
         ],
         ca.dir,
     );
-    const certFile = path.join(ca.dir, `${base}.crt`);
-    const keyFile = path.join(ca.dir, `${base}.key`);
-    return {
-        certFile,
-        keyFile,
-        certPem: fs.readFileSync(certFile, "utf8"),
-        keyPem: fs.readFileSync(keyFile, "utf8"),
-    };
+    return readLeaf(path.join(ca.dir, `${base}.crt`), path.join(ca.dir, `${base}.key`));
 }
 
 /** A self-signed certificate (its own CA) for `names`, for token signing or "untrusted" cases. */
 export function makeSelfSigned(names: string[]): Leaf & { dir: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-self-"));
-    const san = names.map((n) => (net.isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(",");
-    openssl(
-        [
-            "req",
-            "-x509",
-            "-new",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-keyout",
-            "self.key",
-            "-out",
-            "self.crt",
-            "-days",
-            "2",
-            "-subj",
-            `/CN=${names[0]}`,
-            ...(san ? ["-addext", `subjectAltName=${san}`] : []),
-        ],
-        dir,
-    );
-    const certFile = path.join(dir, "self.crt");
-    const keyFile = path.join(dir, "self.key");
+    const san = subjectAltName(names);
     return {
         dir,
-        certFile,
-        keyFile,
-        certPem: fs.readFileSync(certFile, "utf8"),
-        keyPem: fs.readFileSync(keyFile, "utf8"),
+        ...selfSigned(dir, "self", `/CN=${names[0]}`, san ? [`subjectAltName=${san}`] : []),
     };
 }
 
