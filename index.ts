@@ -203,6 +203,6 @@ export = prune({
 
 function prune<T extends Record<string, unknown>>(outputs: T): Partial<T> {
     return Object.fromEntries(
-        Object.entries(outputs).filter(([, v]) => v !== undefined && v !== false),
+        Object.entries(outputs).filter(([, v]) => v !== undefined),
     ) as Partial<T>;
 }
