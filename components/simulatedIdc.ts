@@ -16,6 +16,7 @@ import {
 } from "../src/idc/host";
 import { availabilityZones } from "../src/regions";
 import { PrivateNetwork } from "./privateNetwork";
+import { usableZones } from "./zones";
 
 /**
  * The registry and repository the push commands use; throws naming
@@ -76,9 +77,9 @@ export interface SimulatedIdcArgs {
     /**
      * Availability zone of the IDC subnet, host and Instance Connect Endpoint.
      * Warning: changing it replaces the subnet and the host.
-     * @default the region's first zone
+     * @default the account's first zone in `region` that offers `instanceType`
      */
-    availabilityZone?: string;
+    availabilityZone?: pulumi.Input<string>;
     /** EC2 instance type of the developer host. @default "t3.micro" */
     instanceType?: string;
     /** The cloud VPC to peer with. */
@@ -178,13 +179,19 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             checkPushRepository(pushArn, args.cloud.region, args.repositoryArns);
         const region = args.region;
         const cloud = args.cloud;
-        const zones = availabilityZones(region);
-        const az = args.availabilityZone ?? zones[0];
-        if (!zones.includes(az)) {
-            throw new Error(
-                `\`availabilityZone\` ${az} is not a zone of ${region} (${zones.join(", ")}).`,
-            );
-        }
+        // The account's first zone in the IDC region that offers the host's
+        // instance type (not every zone offers every type).
+        const az =
+            args.availabilityZone ??
+            usableZones(
+                {
+                    count: 1,
+                    instanceType: args.instanceType ?? "t3.micro",
+                    region,
+                    configKey: "ecr-private-access:idc.instanceType",
+                },
+                { parent: this },
+            )[0];
         const vpcPrefix = parseCidr(args.cidr).prefix;
         const subnetPrefixLength = args.subnetPrefixLength ?? Math.min(vpcPrefix + 4, 28);
         if (
@@ -208,6 +215,8 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             {
                 cidr: args.cidr,
                 availabilityZones: [az],
+                // The subnet was named after the region table's first zone before v0.2.
+                previousZoneNames: [availabilityZones(region)[0]],
                 subnetPrefixLength,
                 region,
                 tags: args.tags,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { carveSubnets, cidrsOverlap, parseCidr } from "./cidr";
 import { MAX_REPOSITORY_POLICY_LENGTH, policyText, repositoryPolicyDocument } from "./ecr/policies";
 import { DOCKER_BRIDGE_CIDR } from "./idc/host";
-import { availabilityZones, isKnownRegion } from "./regions";
+import { isKnownRegion } from "./regions";
 
 /**
  * The only reader of `pulumi.Config`. Every stack's config is validated here,
@@ -389,13 +389,8 @@ function crossCheck(cfg: StackConfig, declared: Set<string>): ConfigIssue[] {
     };
 
     if (network) {
-        const zones = availabilityZones(cfg.region).length;
-        if (network.azCount > zones) {
-            issues.push({
-                key: k("network.azCount"),
-                message: `${network.azCount} is more than the ${zones} availability zones ${cfg.region} offers`,
-            });
-        }
+        // Whether the account has azCount usable zones is checked when the
+        // program runs, against the provider's answer (components/zones.ts).
         const vpcPrefix = parseCidr(network.cidr).prefix;
         const prefix = network.subnetPrefixLength ?? Math.min(vpcPrefix + 4, 28);
         const count = network.azCount * (network.publicSubnets ? 2 : 1);

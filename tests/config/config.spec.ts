@@ -155,17 +155,6 @@ describe("config: invalid stacks name the key and the rule", () => {
             /between \/16 and \/28/,
         ],
         [
-            "azCount larger than the region has",
-            (r) =>
-                (r[`${P}:network`] = obj({
-                    cidr: "10.20.0.0/16",
-                    azCount: 5,
-                    publicSubnets: true,
-                })),
-            `${P}:network.azCount`,
-            /5 is more than the 4 availability zones us-west-2 offers/,
-        ],
-        [
             "subnets that do not fit",
             (r) =>
                 (r[`${P}:network`] = obj({
