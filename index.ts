@@ -137,6 +137,7 @@ const idc =
         region: cfg.idc.region,
         cidr: cfg.idc.cidr,
         instanceType: cfg.idc.instanceType,
+        amiId: cfg.idc.amiId,
         cloud: {
             vpcId: network.vpcId,
             cidr: network.cidr,
@@ -207,6 +208,7 @@ export = prune({
     apiKeySecretArn: nlp?.apiKeySecretArn,
     vendorImage: vendorRake?.url,
     idcHostInstanceId: idc?.hostInstanceId,
+    idcHostAmiId: idc?.amiId,
     idcConnectCommand: idc?.connectCommand,
     idcPushCommands: idc?.pushCommands,
     idcDoctorCommand: idc?.doctorCommand,

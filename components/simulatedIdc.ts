@@ -82,6 +82,15 @@ export interface SimulatedIdcArgs {
     availabilityZone?: pulumi.Input<string>;
     /** EC2 instance type of the developer host. @default "t3.micro" */
     instanceType?: string;
+    /**
+     * The host's AMI. Without it the newest Amazon Linux 2023 image is looked
+     * up, used when the host is created, and ignored afterwards, so a new
+     * AMI release does not replace the host (and lose its state). To move to
+     * a newer image, set this (the `idcHostAmiId` output shows the current
+     * one). Warning: changing it replaces the host.
+     * @default the newest AL2023 x86_64 image at creation
+     */
+    amiId?: string;
     /** The cloud VPC to peer with. */
     cloud: SimulatedIdcCloud;
     /**
@@ -317,7 +326,7 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             },
             child,
         );
-        new aws.vpc.SecurityGroupEgressRule(
+        const toEndpoints = new aws.vpc.SecurityGroupEgressRule(
             `${name}-host-to-endpoints`,
             {
                 securityGroupId: hostSg.id,
@@ -331,7 +340,7 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             },
             child,
         );
-        new aws.vpc.SecurityGroupEgressRule(
+        const toPackages = new aws.vpc.SecurityGroupEgressRule(
             `${name}-host-to-al2023-repos`,
             {
                 securityGroupId: hostSg.id,
@@ -398,26 +407,29 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             child,
         );
 
-        const ami = aws.ec2.getAmiOutput(
-            {
-                owners: ["amazon"],
-                mostRecent: true,
-                // The standard image: it has the AWS CLI and ec2-instance-connect
-                // (the minimal image, "al2023-ami-minimal-*", has neither).
-                filters: [
-                    { name: "name", values: ["al2023-ami-2023.*-x86_64"] },
-                    { name: "architecture", values: ["x86_64"] },
-                    { name: "state", values: ["available"] },
-                ],
-                region,
-            },
-            child,
-        );
+        const ami =
+            args.amiId !== undefined
+                ? pulumi.output(args.amiId)
+                : aws.ec2.getAmiOutput(
+                      {
+                          owners: ["amazon"],
+                          mostRecent: true,
+                          // The standard image: it has the AWS CLI and ec2-instance-connect
+                          // (the minimal image, "al2023-ami-minimal-*", has neither).
+                          filters: [
+                              { name: "name", values: ["al2023-ami-2023.*-x86_64"] },
+                              { name: "architecture", values: ["x86_64"] },
+                              { name: "state", values: ["available"] },
+                          ],
+                          region,
+                      },
+                      child,
+                  ).id;
 
         const host = new aws.ec2.Instance(
             `${name}-host`,
             {
-                ami: ami.id,
+                ami,
                 instanceType: args.instanceType ?? "t3.micro",
                 subnetId,
                 availabilityZone: az,
@@ -438,8 +450,14 @@ export class SimulatedIdc extends pulumi.ComponentResource {
                 region,
                 tags: tags("host"),
             },
-            // dnf needs the endpoint's route at first boot.
-            { parent: this, dependsOn: [packages] },
+            {
+                parent: this,
+                // User data runs dnf at first boot: the endpoint's route and
+                // the egress rules must exist before the host starts.
+                dependsOn: [packages, toPackages, toEndpoints],
+                // Without a pinned AMI, a newer image must not replace the host.
+                ignoreChanges: args.amiId === undefined ? ["ami"] : [],
+            },
         );
 
         const eice = new aws.ec2transitgateway.InstanceConnectEndpoint(
@@ -464,7 +482,7 @@ export class SimulatedIdc extends pulumi.ComponentResource {
         this.subnetId = subnetId;
         this.routeTableId = routeTableId;
         this.peeringConnectionId = accepter.id;
-        this.amiId = ami.id;
+        this.amiId = host.ami;
         this.hostInstanceId = host.id;
         this.hostPrivateIp = host.privateIp;
         this.hostRoleArn = role.arn;

@@ -233,6 +233,16 @@ const idcSchema = z.strictObject({
         .string()
         .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/)
         .default("t3.micro"),
+    /**
+     * Pin the host's AMI. Without it the newest AL2023 image is used when the
+     * host is created and later images are ignored (no replacement).
+     */
+    amiId: z
+        .string()
+        .regex(/^ami-[0-9a-f]{8}(?:[0-9a-f]{9})?$/, {
+            message: "is not an AMI ID (ami- and 8 or 17 hex digits)",
+        })
+        .optional(),
 });
 
 const BLOCKS = {

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { PrivateNetwork } from "../../components/privateNetwork";
 import { usableZones } from "../../components/zones";
 import { pickZones } from "../../src/zones";
+import { recordRegistrations } from "../helpers/registrations";
 import { run } from "../helpers/run";
 
 const KEY = "ecr-private-access:network.azCount";
@@ -82,20 +82,9 @@ describe("availability zones from the provider", () => {
         // The old subnets were named after the zone (`net-private-us-west-2a`);
         // the alias makes Pulumi treat the numbered subnet as the same resource.
         let aliases: string[];
-        const original = (MockMonitor.prototype as any).registerResource;
         before(async () => {
-            aliases = [];
-            (MockMonitor.prototype as any).registerResource = function (req: any, cb: any) {
-                const specs = req
-                    .getAliasesList()
-                    .map((a: any) => a.getSpec()?.getName())
-                    .filter(Boolean);
-                for (const old of specs)
-                    aliases.push(`${req.getType().split(":").pop()} ${req.getName()} <- ${old}`);
-                return original.call(this, req, cb);
-            };
-            try {
-                await run(() => {
+            const seen = await recordRegistrations(() =>
+                run(() => {
                     new PrivateNetwork("net", {
                         cidr: "10.20.0.0/16",
                         availabilityZones: ["us-west-2a", "us-west-2b"],
@@ -104,10 +93,11 @@ describe("availability zones from the provider", () => {
                         publicSubnets: true,
                     });
                     return {};
-                });
-            } finally {
-                (MockMonitor.prototype as any).registerResource = original;
-            }
+                }),
+            );
+            aliases = seen.flatMap((r) =>
+                r.aliasNames.map((old) => `${r.type.split(":").pop()} ${r.name} <- ${old}`),
+            );
         });
 
         it("aliases each numbered subnet, route table and association to its zone-named predecessor", () => {

@@ -115,6 +115,25 @@ describe("config: valid stacks", () => {
         ]);
     });
 
+    it("takes idc.amiId as a pin and names the key when it is not an AMI ID", () => {
+        const raw = {
+            ...idcBase(),
+            [`${P}:idc`]: obj({
+                region: "ap-northeast-1",
+                cidr: "10.100.0.0/16",
+                amiId: "ami-0123456789abcdef0",
+            }),
+        };
+        expect(parseStackConfig(raw, "idc-sim").idc!.amiId).to.equal("ami-0123456789abcdef0");
+        raw[`${P}:idc`] = obj({ region: "ap-northeast-1", cidr: "10.100.0.0/16", amiId: "al2023" });
+        expect(issuesOf(raw)).to.deep.equal([
+            {
+                key: `${P}:idc.amiId`,
+                message: '"al2023" is not an AMI ID (ami- and 8 or 17 hex digits)',
+            },
+        ]);
+    });
+
     it("accepts an unquoted 12-digit account ID from YAML", () => {
         const raw = {
             ...base(),
