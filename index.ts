@@ -12,6 +12,7 @@ import { loadConfig } from "./src/config";
 import { repositoryResourceName } from "./src/ecr/policies";
 import { vendorImage } from "./src/nlp/vendor";
 import { availabilityZones } from "./src/regions";
+import { usableZones } from "./components/zones";
 
 // Config is read and validated once, here: a bad value stops the program
 // before any resource is registered. Components never read config.
@@ -31,7 +32,17 @@ const network =
     cfg.network &&
     new PrivateNetwork("network", {
         cidr: cfg.network.cidr,
-        availabilityZones: availabilityZones(cfg.region).slice(0, cfg.network.azCount),
+        // The account's own zones where every interface endpoint service is offered.
+        availabilityZones: usableZones({
+            count: cfg.network.azCount,
+            interfaceServices: [
+                ...(cfg.endpoints?.interfaceServices ?? []),
+                ...(cfg.endpoints?.s3Interface ? ["s3"] : []),
+            ],
+            configKey: "ecr-private-access:network.azCount",
+        }),
+        // Subnets were named after the region table's zones before v0.2.
+        previousZoneNames: availabilityZones(cfg.region).slice(0, cfg.network.azCount),
         subnetPrefixLength: cfg.network.subnetPrefixLength,
         publicSubnets: cfg.network.publicSubnets,
     });
@@ -126,6 +137,7 @@ const idc =
         region: cfg.idc.region,
         cidr: cfg.idc.cidr,
         instanceType: cfg.idc.instanceType,
+        amiId: cfg.idc.amiId,
         cloud: {
             vpcId: network.vpcId,
             cidr: network.cidr,
@@ -196,6 +208,7 @@ export = prune({
     apiKeySecretArn: nlp?.apiKeySecretArn,
     vendorImage: vendorRake?.url,
     idcHostInstanceId: idc?.hostInstanceId,
+    idcHostAmiId: idc?.amiId,
     idcConnectCommand: idc?.connectCommand,
     idcPushCommands: idc?.pushCommands,
     idcDoctorCommand: idc?.doctorCommand,

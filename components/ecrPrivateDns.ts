@@ -12,6 +12,7 @@ import {
     layerBucketRecord,
     onPremRecordSet,
     validateEndpointNames,
+    route53StoredName,
 } from "../src/dns/records";
 import type { EcrDnsRecord } from "../src/dns/types";
 
@@ -353,7 +354,7 @@ export class EcrPrivateDns extends pulumi.ComponentResource {
                         type: "A",
                         aliases: [
                             {
-                                name: layer.apply((l) => l.route53.value),
+                                name: layer.apply((l) => route53StoredName(l.route53.value)),
                                 zoneId: args.s3InterfaceHostedZoneId!,
                                 evaluateTargetHealth: false,
                             },
@@ -392,10 +393,27 @@ export class EcrPrivateDns extends pulumi.ComponentResource {
                 },
                 child,
             );
-            // Inbound endpoints only answer; replies are allowed by connection
-            // tracking, so the group has no egress rule.
+            // Replies go back to the querying servers, from whatever port the
+            // endpoint uses: AWS recommends egress on all TCP and UDP ports for
+            // inbound endpoints ("Resolver endpoint scaling", Route 53
+            // developer guide). Here only to the on-premises CIDRs that may ask.
+            // Rules narrower than 0.0.0.0/0 keep connections tracked, which
+            // caps an address at about 1,500 queries per second (same page).
             r.allowedCidrs.forEach((cidr, i) => {
                 for (const protocol of ["udp", "tcp"] as const) {
+                    new aws.vpc.SecurityGroupEgressRule(
+                        `${name}-resolver-${protocol}-out-${i}`,
+                        {
+                            securityGroupId: sg.id,
+                            ipProtocol: protocol,
+                            fromPort: 0,
+                            toPort: 65535,
+                            cidrIpv4: cidr,
+                            description: `DNS replies (${protocol.toUpperCase()}) to on-premises ${cidr}`,
+                            region,
+                        },
+                        child,
+                    );
                     new aws.vpc.SecurityGroupIngressRule(
                         `${name}-resolver-${protocol}-${i}`,
                         {

@@ -9,11 +9,22 @@ export interface PrivateNetworkArgs {
      */
     cidr: string;
     /**
-     * Availability zones to spread the subnets over, in order. Subnet N takes
-     * the Nth block of `/subnetPrefixLength` in the VPC, so appending a zone
-     * adds subnets without renumbering the others.
+     * Availability zones to spread the subnets over, in order, usually from
+     * `usableZones` (the account's zones, never a table of letters). Subnet N
+     * takes the Nth block of `/subnetPrefixLength` in the VPC and is named
+     * `<name>-private-<N>`, so appending a zone adds subnets without
+     * renumbering the others. Warning: changing the zone of subnet N replaces
+     * that subnet and what lives in it.
      */
-    availabilityZones: string[];
+    availabilityZones: pulumi.Input<string>[];
+    /**
+     * The zone names subnets were named after before they were numbered
+     * (`<name>-private-us-west-2a`), one per subnet: given, each subnet keeps
+     * that old name as a Pulumi alias, so a stack deployed by an earlier
+     * version keeps its subnets instead of replacing them.
+     * @default no aliases
+     */
+    previousZoneNames?: string[];
     /** Prefix length of every subnet, e.g. 20. Warning: changing it replaces the subnets. */
     subnetPrefixLength: number;
     /**
@@ -44,7 +55,7 @@ export class PrivateNetwork extends pulumi.ComponentResource {
     public readonly privateSubnetIds: pulumi.Output<string>[];
     public readonly privateRouteTableIds: pulumi.Output<string>[];
     public readonly publicSubnetIds: pulumi.Output<string>[];
-    public readonly availabilityZones: string[];
+    public readonly availabilityZones: pulumi.Output<string>[];
 
     constructor(name: string, args: PrivateNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecr-private-access:network:PrivateNetwork", name, {}, opts);
@@ -69,30 +80,36 @@ export class PrivateNetwork extends pulumi.ComponentResource {
 
         const azCount = args.availabilityZones.length;
         const privateCidrs = carveSubnets(args.cidr, args.subnetPrefixLength, azCount);
+        // Subnets are numbered: zone names are only known once the provider
+        // answers, and a resource's name must be known when it is registered.
+        const previous = (tier: string, i: number) => {
+            const zone = args.previousZoneNames?.[i];
+            return zone ? { aliases: [{ name: `${name}-${tier}-${zone}` }] } : {};
+        };
         const subnets = args.availabilityZones.map((az, i) => {
             const subnet = new aws.ec2.Subnet(
-                `${name}-private-${az}`,
+                `${name}-private-${i}`,
                 {
                     vpcId: vpc.id,
                     cidrBlock: privateCidrs[i],
                     availabilityZone: az,
                     mapPublicIpOnLaunch: false,
                     region,
-                    tags: { ...tags(`private-${az}`), Tier: "private" },
+                    tags: { ...tags(`private-${i}`), Tier: "private" },
                 },
-                child,
+                { ...child, ...previous("private", i) },
             );
             // One route table per private subnet: endpoints and peering add
             // routes per table, and nothing here points at the internet.
             const table = new aws.ec2.RouteTable(
-                `${name}-private-${az}`,
-                { vpcId: vpc.id, region, tags: tags(`private-${az}`) },
-                child,
+                `${name}-private-${i}`,
+                { vpcId: vpc.id, region, tags: tags(`private-${i}`) },
+                { ...child, ...previous("private", i) },
             );
             new aws.ec2.RouteTableAssociation(
-                `${name}-private-${az}`,
+                `${name}-private-${i}`,
                 { subnetId: subnet.id, routeTableId: table.id, region },
-                child,
+                { ...child, ...previous("private", i) },
             );
             return { subnet, table };
         });
@@ -122,7 +139,7 @@ export class PrivateNetwork extends pulumi.ComponentResource {
             );
             publicSubnetIds = args.availabilityZones.map((az, i) => {
                 const subnet = new aws.ec2.Subnet(
-                    `${name}-public-${az}`,
+                    `${name}-public-${i}`,
                     {
                         vpcId: vpc.id,
                         cidrBlock: publicCidrs[i],
@@ -130,14 +147,14 @@ export class PrivateNetwork extends pulumi.ComponentResource {
                         // Only load balancers live here; nothing gets a public IP by default.
                         mapPublicIpOnLaunch: false,
                         region,
-                        tags: { ...tags(`public-${az}`), Tier: "public" },
+                        tags: { ...tags(`public-${i}`), Tier: "public" },
                     },
-                    child,
+                    { ...child, ...previous("public", i) },
                 );
                 new aws.ec2.RouteTableAssociation(
-                    `${name}-public-${az}`,
+                    `${name}-public-${i}`,
                     { subnetId: subnet.id, routeTableId: table.id, region },
-                    child,
+                    { ...child, ...previous("public", i) },
                 );
                 return subnet.id;
             });
@@ -146,7 +163,7 @@ export class PrivateNetwork extends pulumi.ComponentResource {
         this.vpcId = vpc.id;
         this.cidr = args.cidr;
         this.region = region;
-        this.availabilityZones = [...args.availabilityZones];
+        this.availabilityZones = args.availabilityZones.map((z) => pulumi.output(z));
         this.privateSubnetIds = subnets.map((s) => s.subnet.id);
         this.privateRouteTableIds = subnets.map((s) => s.table.id);
         this.publicSubnetIds = publicSubnetIds;

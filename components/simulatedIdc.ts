@@ -16,6 +16,7 @@ import {
 } from "../src/idc/host";
 import { availabilityZones } from "../src/regions";
 import { PrivateNetwork } from "./privateNetwork";
+import { usableZones } from "./zones";
 
 /**
  * The registry and repository the push commands use; throws naming
@@ -76,11 +77,20 @@ export interface SimulatedIdcArgs {
     /**
      * Availability zone of the IDC subnet, host and Instance Connect Endpoint.
      * Warning: changing it replaces the subnet and the host.
-     * @default the region's first zone
+     * @default the account's first zone in `region` that offers `instanceType`
      */
-    availabilityZone?: string;
+    availabilityZone?: pulumi.Input<string>;
     /** EC2 instance type of the developer host. @default "t3.micro" */
     instanceType?: string;
+    /**
+     * The host's AMI. Without it the newest Amazon Linux 2023 image is looked
+     * up, used when the host is created, and ignored afterwards, so a new
+     * AMI release does not replace the host (and lose its state). To move to
+     * a newer image, set this (the `idcHostAmiId` output shows the current
+     * one). Warning: changing it replaces the host.
+     * @default the newest AL2023 x86_64 image at creation
+     */
+    amiId?: string;
     /** The cloud VPC to peer with. */
     cloud: SimulatedIdcCloud;
     /**
@@ -178,13 +188,19 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             checkPushRepository(pushArn, args.cloud.region, args.repositoryArns);
         const region = args.region;
         const cloud = args.cloud;
-        const zones = availabilityZones(region);
-        const az = args.availabilityZone ?? zones[0];
-        if (!zones.includes(az)) {
-            throw new Error(
-                `\`availabilityZone\` ${az} is not a zone of ${region} (${zones.join(", ")}).`,
-            );
-        }
+        // The account's first zone in the IDC region that offers the host's
+        // instance type (not every zone offers every type).
+        const az =
+            args.availabilityZone ??
+            usableZones(
+                {
+                    count: 1,
+                    instanceType: args.instanceType ?? "t3.micro",
+                    region,
+                    configKey: "ecr-private-access:idc.instanceType",
+                },
+                { parent: this },
+            )[0];
         const vpcPrefix = parseCidr(args.cidr).prefix;
         const subnetPrefixLength = args.subnetPrefixLength ?? Math.min(vpcPrefix + 4, 28);
         if (
@@ -208,6 +224,8 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             {
                 cidr: args.cidr,
                 availabilityZones: [az],
+                // The subnet was named after the region table's first zone before v0.2.
+                previousZoneNames: [availabilityZones(region)[0]],
                 subnetPrefixLength,
                 region,
                 tags: args.tags,
@@ -308,7 +326,7 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             },
             child,
         );
-        new aws.vpc.SecurityGroupEgressRule(
+        const toEndpoints = new aws.vpc.SecurityGroupEgressRule(
             `${name}-host-to-endpoints`,
             {
                 securityGroupId: hostSg.id,
@@ -322,7 +340,7 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             },
             child,
         );
-        new aws.vpc.SecurityGroupEgressRule(
+        const toPackages = new aws.vpc.SecurityGroupEgressRule(
             `${name}-host-to-al2023-repos`,
             {
                 securityGroupId: hostSg.id,
@@ -389,26 +407,29 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             child,
         );
 
-        const ami = aws.ec2.getAmiOutput(
-            {
-                owners: ["amazon"],
-                mostRecent: true,
-                // The standard image: it has the AWS CLI and ec2-instance-connect
-                // (the minimal image, "al2023-ami-minimal-*", has neither).
-                filters: [
-                    { name: "name", values: ["al2023-ami-2023.*-x86_64"] },
-                    { name: "architecture", values: ["x86_64"] },
-                    { name: "state", values: ["available"] },
-                ],
-                region,
-            },
-            child,
-        );
+        const ami =
+            args.amiId !== undefined
+                ? pulumi.output(args.amiId)
+                : aws.ec2.getAmiOutput(
+                      {
+                          owners: ["amazon"],
+                          mostRecent: true,
+                          // The standard image: it has the AWS CLI and ec2-instance-connect
+                          // (the minimal image, "al2023-ami-minimal-*", has neither).
+                          filters: [
+                              { name: "name", values: ["al2023-ami-2023.*-x86_64"] },
+                              { name: "architecture", values: ["x86_64"] },
+                              { name: "state", values: ["available"] },
+                          ],
+                          region,
+                      },
+                      child,
+                  ).id;
 
         const host = new aws.ec2.Instance(
             `${name}-host`,
             {
-                ami: ami.id,
+                ami,
                 instanceType: args.instanceType ?? "t3.micro",
                 subnetId,
                 availabilityZone: az,
@@ -429,8 +450,14 @@ export class SimulatedIdc extends pulumi.ComponentResource {
                 region,
                 tags: tags("host"),
             },
-            // dnf needs the endpoint's route at first boot.
-            { parent: this, dependsOn: [packages] },
+            {
+                parent: this,
+                // User data runs dnf at first boot: the endpoint's route and
+                // the egress rules must exist before the host starts.
+                dependsOn: [packages, toPackages, toEndpoints],
+                // Without a pinned AMI, a newer image must not replace the host.
+                ignoreChanges: args.amiId === undefined ? ["ami"] : [],
+            },
         );
 
         const eice = new aws.ec2transitgateway.InstanceConnectEndpoint(
@@ -455,7 +482,7 @@ export class SimulatedIdc extends pulumi.ComponentResource {
         this.subnetId = subnetId;
         this.routeTableId = routeTableId;
         this.peeringConnectionId = accepter.id;
-        this.amiId = ami.id;
+        this.amiId = host.ami;
         this.hostInstanceId = host.id;
         this.hostPrivateIp = host.privateIp;
         this.hostRoleArn = role.arn;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { carveSubnets, cidrsOverlap, parseCidr } from "./cidr";
 import { MAX_REPOSITORY_POLICY_LENGTH, policyText, repositoryPolicyDocument } from "./ecr/policies";
 import { DOCKER_BRIDGE_CIDR } from "./idc/host";
-import { availabilityZones, isKnownRegion } from "./regions";
+import { isKnownRegion } from "./regions";
 
 /**
  * The only reader of `pulumi.Config`. Every stack's config is validated here,
@@ -233,6 +233,16 @@ const idcSchema = z.strictObject({
         .string()
         .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/)
         .default("t3.micro"),
+    /**
+     * Pin the host's AMI. Without it the newest AL2023 image is used when the
+     * host is created and later images are ignored (no replacement).
+     */
+    amiId: z
+        .string()
+        .regex(/^ami-[0-9a-f]{8}(?:[0-9a-f]{9})?$/, {
+            message: "is not an AMI ID (ami- and 8 or 17 hex digits)",
+        })
+        .optional(),
 });
 
 const BLOCKS = {
@@ -389,13 +399,8 @@ function crossCheck(cfg: StackConfig, declared: Set<string>): ConfigIssue[] {
     };
 
     if (network) {
-        const zones = availabilityZones(cfg.region).length;
-        if (network.azCount > zones) {
-            issues.push({
-                key: k("network.azCount"),
-                message: `${network.azCount} is more than the ${zones} availability zones ${cfg.region} offers`,
-            });
-        }
+        // Whether the account has azCount usable zones is checked when the
+        // program runs, against the provider's answer (components/zones.ts).
         const vpcPrefix = parseCidr(network.cidr).prefix;
         const prefix = network.subnetPrefixLength ?? Math.min(vpcPrefix + 4, 28);
         const count = network.azCount * (network.publicSubnets ? 2 : 1);

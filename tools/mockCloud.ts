@@ -15,6 +15,11 @@ export interface MockCloudOptions {
     stack: string;
     /** Outputs of other stacks, by fully qualified name or by bare stack name. */
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /**
+     * Zones where an interface endpoint service (`ecr.dkr`) or an instance
+     * type (`t3.micro`) is offered; unlisted ones are offered in every zone.
+     */
+    offerings?: Record<string, string[]>;
 }
 
 export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
@@ -49,11 +54,33 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
                 case "aws:index/getAvailabilityZones:getAvailabilityZones": {
                     const names = availabilityZones(region);
                     return {
+                        region,
                         names,
                         zoneIds: names.map(
                             (_, i) => `${region.replace(/-/g, "").slice(0, 6)}-az${i + 1}`,
                         ),
                         id: region,
+                    };
+                }
+                case "aws:ec2/getVpcEndpointService:getVpcEndpointService": {
+                    const service = String(args.inputs.service ?? "");
+                    return {
+                        id: `com.amazonaws.${region}.${service}`,
+                        service,
+                        serviceName: `com.amazonaws.${region}.${service}`,
+                        serviceType: args.inputs.serviceType ?? "Interface",
+                        availabilityZones: opts.offerings?.[service] ?? availabilityZones(region),
+                        privateDnsName: `${service}.${region}.amazonaws.com`,
+                    };
+                }
+                case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
+                    const filter = (args.inputs.filters as { values: string[] }[] | undefined)?.[0];
+                    const type = filter?.values?.[0] ?? "";
+                    return {
+                        id: region,
+                        instanceTypes: [type],
+                        locationTypes: ["availability-zone"],
+                        locations: opts.offerings?.[type] ?? availabilityZones(region),
                     };
                 }
                 case "aws:index/getPartition:getPartition":

@@ -73,6 +73,8 @@ export interface RunStackOptions {
     secretKeys?: string[];
     /** Outputs of the stacks this one references. */
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /** Zones the mock cloud offers services and instance types in (tests). */
+    offerings?: Record<string, string[]>;
     /**
      * Absolute path of the program's entry module (its exports become the
      * stack outputs), or a function that builds resources and returns outputs.
@@ -95,6 +97,7 @@ export async function runStack(opts: RunStackOptions): Promise<StackRun> {
                 region: opts.region,
                 stack: opts.stack,
                 stackOutputs: opts.stackOutputs,
+                offerings: opts.offerings,
             }),
             opts.project,
             opts.stack,

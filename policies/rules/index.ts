@@ -1,6 +1,7 @@
 // Every rule of the pack. Tests and the offline policy runner import this module; only
 // ../index.ts constructs the PolicyPack (constructing one starts the analyzer's gRPC server).
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { accountPolicies } from "./accounts";
 import { dnsPolicies } from "./dns";
 import { ecrPolicies } from "./ecr";
 import { ecsPolicies } from "./ecs";
@@ -18,4 +19,5 @@ export const allPolicies: Policy[] = [
     ...networkPolicies,
     ...ecsPolicies,
     ...lbPolicies,
+    ...accountPolicies,
 ];

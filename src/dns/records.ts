@@ -228,6 +228,17 @@ export function normalizeName(name: string): string {
     return String(name).trim().toLowerCase().replace(/\.$/, "");
 }
 
+/**
+ * A DNS name in the form Route 53 stores and returns it: a `*` label comes
+ * back as the octal escape `\052` ("DNS domain name format", Route 53
+ * developer guide). Sending the S3 interface endpoint's `*.vpce-...` alias
+ * target in that form keeps the provider from seeing a change on every run
+ * (hashicorp/terraform-provider-aws issue 21845).
+ */
+export function route53StoredName(name: string): string {
+    return name.replace(/(^|\.)\*(?=\.|$)/g, "$1\\052");
+}
+
 /** Throws unless `ttl` is an integer between {@link MIN_TTL} and {@link MAX_TTL}. */
 export function assertTtl(ttl: unknown): asserts ttl is number {
     if (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < MIN_TTL || ttl > MAX_TTL) {

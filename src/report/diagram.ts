@@ -79,7 +79,8 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const obj = (v: unknown): Record<string, unknown> =>
     typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const lastSegment = (type: string) => type.split(":").pop() ?? type;
-const stripDot = (s: string) => s.replace(/\.$/, "").toLowerCase();
+/** A DNS name for comparison: no trailing dot, lower case, Route 53's `\052` read as `*`. */
+const stripDot = (s: string) => s.replace(/\.$/, "").replace(/\\052/g, "*").toLowerCase();
 
 /** What an endpoint's service name points at, e.g. `ecr.dkr` for `com.amazonaws.us-east-1.ecr.dkr`. */
 function endpointService(e: PlanResource): { short: string; region?: string } {

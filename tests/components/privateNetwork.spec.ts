@@ -101,8 +101,8 @@ describe("PrivateNetwork", () => {
                     s.inputs.mapPublicIpOnLaunch,
                 ]),
             ).to.deep.equal([
-                ["net-private-us-west-2a", "us-west-2a", "10.20.0.0/20", false],
-                ["net-private-us-west-2b", "us-west-2b", "10.20.16.0/20", false],
+                ["net-private-0", "us-west-2a", "10.20.0.0/20", false],
+                ["net-private-1", "us-west-2b", "10.20.16.0/20", false],
             ]);
             const vpcId = r.one("aws:ec2/vpc:Vpc").id;
             subnets.forEach((s) => expect(s.inputs.vpcId).to.equal(vpcId));

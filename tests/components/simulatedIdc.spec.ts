@@ -16,6 +16,7 @@ import {
     validateIdcNetwork,
 } from "../../src/idc/host";
 import { mockCloud } from "../../tools/mockCloud";
+import { Registration, recordRegistrations } from "../helpers/registrations";
 import { policyDoc, run, TestRun } from "../helpers/run";
 
 const ACCOUNT = "444455556666";
@@ -122,7 +123,7 @@ describe("SimulatedIdc", () => {
 
         const idcVpc = () => r.one(T.vpc, "idc-net");
         const cloudVpc = () => r.one(T.vpc, "cloud");
-        const idcTable = () => r.one(T.routeTable, `idc-net-private-${IDC}a`);
+        const idcTable = () => r.one(T.routeTable, "idc-net-private-0");
         const pcx = () => r.one(T.peering, "idc-peering");
 
         it("builds the IDC VPC and its one private subnet in the IDC region", () => {
@@ -431,6 +432,45 @@ describe("SimulatedIdc", () => {
         });
     });
 
+    describe("the host across runs", () => {
+        const hostOf = (seen: Registration[]) => seen.find((x) => x.type === T.instance)!;
+
+        it("keeps the host when a newer AMI appears (ignoreChanges on ami) and waits for its egress rules and package route", async () => {
+            let r: TestRun | undefined;
+            const seen = await recordRegistrations(async () => {
+                r = await run(program(), { region: CLOUD, account: ACCOUNT });
+            });
+            const host = hostOf(seen);
+            expect(host.ignoreChanges).to.deep.equal(["ami"]);
+            const urnOf = (type: string, name: string) => r!.one(type, name).urn;
+            expect(host.dependencies).to.include.members([
+                urnOf(T.endpoint, "idc-al2023-repos"),
+                urnOf(T.egress, "idc-host-to-al2023-repos"),
+                urnOf(T.egress, "idc-host-to-endpoints"),
+            ]);
+        });
+
+        it("boots a pinned AMI without looking one up, and lets a new pin replace the host", async () => {
+            invokes = [];
+            watchInvokes();
+            let r: TestRun | undefined;
+            let seen: Registration[];
+            try {
+                seen = await recordRegistrations(async () => {
+                    r = await run(program({ amiId: "ami-0123456789abcdef0" }), {
+                        region: CLOUD,
+                        account: ACCOUNT,
+                    });
+                });
+            } finally {
+                unwatchInvokes();
+            }
+            expect(invokes.filter((i) => i.token === "aws:ec2/getAmi:getAmi")).to.have.length(0);
+            expect(r!.one(T.instance).inputs.ami).to.equal("ami-0123456789abcdef0");
+            expect(hostOf(seen).ignoreChanges).to.deep.equal([]);
+        });
+    });
+
     describe("options", () => {
         let r: TestRun;
         before(async () => {
@@ -561,11 +601,6 @@ describe("SimulatedIdc", () => {
                 "a push repository the host may not push to",
                 (a) => (a.pushRepositoryArn = OTHER_ARN),
                 /^`pushRepositoryArn` .*other is not in `repositoryArns`/,
-            ],
-            [
-                "a zone of another region",
-                (a) => (a.availabilityZone = `${CLOUD}a`),
-                /^`availabilityZone` ap-southeast-1a is not a zone of ap-northeast-1/,
             ],
             [
                 "a subnet wider than the VPC",

@@ -9,6 +9,7 @@ import {
     isLayerBucketHost,
     layerBucketHost,
     layerBucketRecord,
+    route53StoredName,
     onPremRecordSet,
     splitLayerBucketRecord,
 } from "../../src/dns/records";
@@ -337,6 +338,21 @@ describe("dns/records", () => {
             ]) {
                 expect(isLayerBucketHost(no), no).to.equal(false);
             }
+        });
+
+        it("route53StoredName: a `*` label in the octal form Route 53 stores, nothing else changed", () => {
+            expect(
+                route53StoredName(
+                    "*.vpce-0a1b2c3d4e5f60718-abcd1234.s3.us-west-2.vpce.amazonaws.com",
+                ),
+            ).to.equal("\\052.vpce-0a1b2c3d4e5f60718-abcd1234.s3.us-west-2.vpce.amazonaws.com");
+            expect(route53StoredName("*.dkr.ecr.us-west-2.amazonaws.com")).to.equal(
+                "\\052.dkr.ecr.us-west-2.amazonaws.com",
+            );
+            expect(route53StoredName("a*b.example.com")).to.equal("a*b.example.com");
+            expect(route53StoredName("api.ecr.us-west-2.amazonaws.com")).to.equal(
+                "api.ecr.us-west-2.amazonaws.com",
+            );
         });
 
         it("layerBucketRecord: Route 53 apex ALIAS to the wildcard, on-premises CNAME under it", () => {

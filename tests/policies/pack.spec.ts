@@ -379,6 +379,12 @@ describe("policy pack", () => {
                 },
             },
         ];
-        expect(runAll(resources)).to.deep.equal([]);
+        // Only the advisory that its documentation account IDs are examples.
+        expect(
+            runAll(resources).map((v) => `${v.level} ${v.policy} ${v.message.slice(0, 20)}`),
+        ).to.deep.equal([
+            "advisory example-account-ids Account 111122223333",
+            "advisory example-account-ids Account 444455556666",
+        ]);
     });
 });
