@@ -1,3 +1,4 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { mockCloud } from "./mockCloud";
@@ -73,6 +74,8 @@ export interface RunStackOptions {
     secretKeys?: string[];
     /** Outputs of the stacks this one references. */
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /** Where image build contexts are resolved. @default the program's directory */
+    projectDir?: string;
     /**
      * Absolute path of the program's entry module (its exports become the
      * stack outputs), or a function that builds resources and returns outputs.
@@ -95,6 +98,9 @@ export async function runStack(opts: RunStackOptions): Promise<StackRun> {
                 region: opts.region,
                 stack: opts.stack,
                 stackOutputs: opts.stackOutputs,
+                projectDir:
+                    opts.projectDir ??
+                    (typeof opts.program === "string" ? path.dirname(opts.program) : undefined),
             }),
             opts.project,
             opts.stack,

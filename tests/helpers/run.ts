@@ -14,6 +14,8 @@ export interface RunOptions {
     stack?: string;
     config?: Record<string, string>;
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /** Where image build contexts are resolved. */
+    projectDir?: string;
 }
 
 export interface TestRun extends StackRun {
@@ -31,6 +33,7 @@ export async function run(program: () => unknown, opts: RunOptions = {}): Promis
         region: opts.region ?? "us-west-2",
         config: { "aws:region": opts.region ?? "us-west-2", ...opts.config },
         stackOutputs: opts.stackOutputs,
+        projectDir: opts.projectDir,
         program,
     });
     const ofType = (type: string) => result.resources.filter((r) => r.type === type);
