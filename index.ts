@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DeveloperAccess } from "./components/developerAccess";
 import { EcrPrivateDns } from "./components/ecrPrivateDns";
+import { buildImages } from "./components/images";
 import { NlpService } from "./components/nlpService";
 import { PrivateNetwork } from "./components/privateNetwork";
 import { RegistryEndpoints } from "./components/registryEndpoints";
@@ -10,13 +11,14 @@ import { registryContract, SharedRepository } from "./components/sharedRepositor
 import { SimulatedIdc } from "./components/simulatedIdc";
 import { loadConfig } from "./src/config";
 import { repositoryResourceName } from "./src/ecr/policies";
+import { pullCommands } from "./src/idc/host";
 import { vendorImage } from "./src/nlp/vendor";
 import { availabilityZones } from "./src/regions";
 import { usableZones } from "./components/zones";
 
 // Config is read and validated once, here: a bad value stops the program
 // before any resource is registered. Components never read config.
-const { cfg, nlpApiKey } = loadConfig();
+const { cfg, nlpApiKey } = loadConfig(__dirname);
 
 // Deploying with credentials for another account fails here, not half-way.
 const accountId = aws.getCallerIdentityOutput().accountId.apply((id) => {
@@ -90,6 +92,10 @@ const repos = (cfg.repositories?.names ?? []).map(
             protect: cfg.repositories!.protect,
         }),
 );
+// Images the stack builds from its own build contexts and pushes during
+// `pulumi up` (Docker is needed there); referenced by digest from here on.
+const images = cfg.images && buildImages(cfg.images, repos, __dirname);
+
 if (repos.some((r) => r.replicationRegions.length > 0)) {
     new RegistryReplication("replication", { repositories: repos });
 }
@@ -104,6 +110,9 @@ const developers =
     });
 
 const repoUrl = (name: string) => repos.find((r) => r.name === name)!.url;
+/** A repository's image: by digest when this stack builds it, else by the configured tag. */
+const imageOf = (name: string, tag: string) =>
+    images?.[name]?.uri ?? pulumi.interpolate`${repoUrl(name)}:${tag}`;
 const nlp =
     cfg.nlp &&
     network &&
@@ -115,9 +124,9 @@ const nlp =
         endpointSecurityGroupId: endpoints?.securityGroupId,
         s3PrefixListId: endpoints?.s3PrefixListId,
         images: {
-            nlpClient: pulumi.interpolate`${repoUrl(cfg.nlp.clientRepository)}:${cfg.nlp.imageTags.nlpClient}`,
+            nlpClient: imageOf(cfg.nlp.clientRepository, cfg.nlp.imageTags.nlpClient),
             rakeApp: pulumi.interpolate`${vendorRake.url}:${cfg.nlp.imageTags.rakeApp}`,
-            proseApp: pulumi.interpolate`${repoUrl(cfg.nlp.proseRepository)}:${cfg.nlp.imageTags.proseApp}`,
+            proseApp: imageOf(cfg.nlp.proseRepository, cfg.nlp.imageTags.proseApp),
         },
         desiredCount: cfg.nlp.desiredCount,
         cpu: cfg.nlp.cpu,
@@ -183,6 +192,12 @@ export = prune({
     // The vendor -> customer contract (see README, "Sharing images across accounts").
     registryId: contract?.registryId,
     repositories: contract?.repositories,
+    // Images this stack built, by repository: consumers can pin the digest.
+    images:
+        images &&
+        Object.fromEntries(
+            Object.values(images).map((i) => [i.repository, { tag: i.tag, uri: i.uri }]),
+        ),
     developerGroupName: developers?.groupName,
     developerUserNames: developers?.userNames,
     vpcId: network?.vpcId,
@@ -211,6 +226,11 @@ export = prune({
     idcHostAmiId: idc?.amiId,
     idcConnectCommand: idc?.connectCommand,
     idcPushCommands: idc?.pushCommands,
+    // Pull the image `pulumi up` built, by digest, from the IDC host.
+    idcPullCommands:
+        idc &&
+        images?.[repos[0].name] &&
+        images[repos[0].name].uri.apply((uri) => pullCommands(uri, cfg.region)),
     idcDoctorCommand: idc?.doctorCommand,
 });
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { carveSubnets, cidrsOverlap, parseCidr } from "./cidr";
 import { MAX_REPOSITORY_POLICY_LENGTH, policyText, repositoryPolicyDocument } from "./ecr/policies";
 import { DOCKER_BRIDGE_CIDR } from "./idc/host";
+import { buildContextIssues } from "./images/context";
 import { isKnownRegion } from "./regions";
 
 /**
@@ -245,6 +246,19 @@ const idcSchema = z.strictObject({
         .optional(),
 });
 
+/** Images the stack builds with awsx.ecr.Image during `pulumi up`, by repository name. */
+const imagesSchema = z.record(
+    repositoryName,
+    z.strictObject({
+        /** The build context directory, relative to the project (where Pulumi.yaml is). */
+        context: z.string().min(1),
+        /** The Dockerfile, relative to the context. */
+        dockerfile: z.string().min(1).default("Dockerfile"),
+        platform: z.enum(["linux/amd64", "linux/arm64"]).default("linux/amd64"),
+        args: z.record(z.string(), z.string()).default({}),
+    }),
+);
+
 const BLOCKS = {
     network: networkSchema,
     endpoints: endpointsSchema,
@@ -253,6 +267,7 @@ const BLOCKS = {
     developers: developersSchema,
     nlp: nlpSchema,
     idc: idcSchema,
+    images: imagesSchema,
 } as const;
 
 /** Plain (non-object) keys. `nlpApiKey` is a secret and is read separately. */
@@ -262,7 +277,10 @@ const SCALARS = ["accountId", "nlpApiKey"] as const;
 export const CONFIG_KEYS: Record<string, string[]> = {
     ...Object.fromEntries(SCALARS.map((k) => [k, []])),
     ...Object.fromEntries(
-        Object.entries(BLOCKS).map(([k, schema]) => [k, Object.keys(schema.shape)]),
+        Object.entries(BLOCKS).map(([k, schema]) => [
+            k,
+            "shape" in schema ? Object.keys(schema.shape) : Object.keys(schema.valueType.shape),
+        ]),
     ),
 };
 
@@ -276,6 +294,7 @@ export type RepositoriesConfig = z.infer<typeof repositoriesSchema>;
 export type DevelopersConfig = z.infer<typeof developersSchema>;
 export type NlpConfig = z.infer<typeof nlpSchema>;
 export type IdcConfig = z.infer<typeof idcSchema>;
+export type ImagesConfig = z.infer<typeof imagesSchema>;
 
 export interface StackConfig {
     project: string;
@@ -289,6 +308,7 @@ export interface StackConfig {
     developers?: DevelopersConfig;
     nlp?: NlpConfig;
     idc?: IdcConfig;
+    images?: ImagesConfig;
 }
 
 // ---------------------------------------------------------------------------
@@ -536,6 +556,17 @@ function crossCheck(cfg: StackConfig, declared: Set<string>): ConfigIssue[] {
             }
         }
     }
+    if (cfg.images) {
+        requires("images", "repositories", "images are pushed into the stack's own repositories");
+        for (const name of Object.keys(cfg.images)) {
+            if (repositories && !repositories.names.includes(name)) {
+                issues.push({
+                    key: k(`images.${name}`),
+                    message: `"${name}" is not in repositories.names (images are pushed into the stack's own repositories)`,
+                });
+            }
+        }
+    }
     if (dns?.resolverEndpoint && endpoints && endpoints.onPremisesCidrs.length === 0 && !idc) {
         issues.push({
             key: k("dns.resolverEndpoint"),
@@ -651,9 +682,21 @@ export function referencedStacks(raw: Record<string, string>): string[] {
     }
 }
 
-/** Reads the running stack's config through Pulumi and validates it. */
-export function loadConfig(): { cfg: StackConfig; nlpApiKey?: pulumi.Output<string> } {
+/**
+ * Reads the running stack's config through Pulumi and validates it, including
+ * what only the project directory can tell (image build contexts exist).
+ */
+export function loadConfig(projectDir: string): {
+    cfg: StackConfig;
+    nlpApiKey?: pulumi.Output<string>;
+} {
     const cfg = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
+    const contextIssues = buildContextIssues(
+        cfg.images,
+        projectDir,
+        cfg.repositories?.lifecycle.releaseTagPatterns,
+    );
+    if (contextIssues.length > 0) throw new ConfigError(contextIssues);
     const nlpApiKey = new pulumi.Config(PROJECT).getSecret("nlpApiKey");
     return { cfg, nlpApiKey };
 }

@@ -1,5 +1,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { contextDigest } from "../src/images/context";
 import { availabilityZones } from "../src/regions";
 
 /**
@@ -20,7 +22,15 @@ export interface MockCloudOptions {
      * type (`t3.micro`) is offered; unlisted ones are offered in every zone.
      */
     offerings?: Record<string, string[]>;
+    /** The program's directory, against which image build contexts are resolved. */
+    projectDir?: string;
 }
+
+/** The options a caller may add to the stack's own (account, region, stack, references). */
+export type MockCloudExtras = Omit<
+    MockCloudOptions,
+    "account" | "region" | "stack" | "stackOutputs"
+>;
 
 export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
     const { account } = opts;
@@ -121,6 +131,29 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
                     );
                 }
                 return { id: name, state: { name, outputs, secretOutputNames: [] } };
+            }
+            if (args.type === "awsx:ecr:Image") {
+                // The digest of the build context stands in for the pushed
+                // image's: the same context plans the same digest, and a
+                // changed Dockerfile changes the plan.
+                const dir = path.resolve(opts.projectDir ?? process.cwd());
+                const context = path.resolve(dir, String(inputs.context ?? "."));
+                const digest = contextDigest({
+                    context,
+                    dockerfile: path.relative(
+                        context,
+                        path.resolve(
+                            dir,
+                            String(inputs.dockerfile ?? path.join(context, "Dockerfile")),
+                        ),
+                    ),
+                    platform: String(inputs.platform ?? "linux/amd64"),
+                    args: (inputs.args as Record<string, string> | undefined) ?? {},
+                });
+                return {
+                    id: undefined,
+                    state: { ...inputs, imageUri: `${inputs.repositoryUrl}@sha256:${digest}` },
+                };
             }
             if (!args.custom) {
                 return { id: undefined, state: inputs };

@@ -1,6 +1,7 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { mockCloud } from "./mockCloud";
+import { mockCloud, MockCloudExtras } from "./mockCloud";
 import type { PlanResource } from "../src/report/plan";
 
 /**
@@ -73,8 +74,8 @@ export interface RunStackOptions {
     secretKeys?: string[];
     /** Outputs of the stacks this one references. */
     stackOutputs?: Record<string, Record<string, unknown>>;
-    /** Zones the mock cloud offers services and instance types in (tests). */
-    offerings?: Record<string, string[]>;
+    /** What the mock cloud answers beyond the defaults (zones, image contexts, ...). */
+    mock?: MockCloudExtras;
     /**
      * Absolute path of the program's entry module (its exports become the
      * stack outputs), or a function that builds resources and returns outputs.
@@ -97,7 +98,10 @@ export async function runStack(opts: RunStackOptions): Promise<StackRun> {
                 region: opts.region,
                 stack: opts.stack,
                 stackOutputs: opts.stackOutputs,
-                offerings: opts.offerings,
+                ...opts.mock,
+                projectDir:
+                    opts.mock?.projectDir ??
+                    (typeof opts.program === "string" ? path.dirname(opts.program) : undefined),
             }),
             opts.project,
             opts.stack,

@@ -244,6 +244,21 @@ export function pushCommands(input: PushCommandsInput): string[] {
     ];
 }
 
+/**
+ * Logs in and pulls an image by digest (`<registry>/<repository>@sha256:...`)
+ * on the IDC host: the manifest comes through the ecr.dkr endpoint, the layers
+ * from the layer bucket through the S3 interface endpoint.
+ */
+export function pullCommands(imageUri: string, region: string): string[] {
+    const m = /^([^/]+)\/(.+)@sha256:[0-9a-f]{64}$/.exec(imageUri);
+    if (!m)
+        throw new Error(`\`imageUri\` ${imageUri} is not <registry>/<repository>@sha256:<digest>.`);
+    return [
+        `aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${m[1]}`,
+        `docker pull ${imageUri}`,
+    ];
+}
+
 /** Opens a shell on the host through the EC2 Instance Connect Endpoint. */
 export function connectCommand(instanceId: string, region: string): string {
     return `aws ec2-instance-connect ssh --instance-id ${instanceId} --region ${region} --connection-type eice`;

@@ -229,6 +229,8 @@ const FREE_TYPES: Record<string, string> = {
     "aws:route53/record:Record": "free (queries billed per million, not included)",
     "aws:route53/zoneAssociation:ZoneAssociation": "free",
     "aws:ecr/repositoryPolicy:RepositoryPolicy": "free",
+    // Built where `pulumi up` runs; its layers are billed as the repository's storage.
+    "awsx:ecr:Image": "free (its layers are billed as ECR storage)",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "free",
     "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": "free",
     "aws:ecs/cluster:Cluster": "free (Container Insights metrics billed by usage)",

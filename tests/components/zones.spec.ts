@@ -53,7 +53,7 @@ describe("availability zones from the provider", () => {
 
         it("puts the subnets in the first zones that offer every endpoint service", async () => {
             const r = await run(program(["ecr.api", "ecr.dkr"], 2), {
-                offerings: { "ecr.dkr": ["us-west-2b", "us-west-2c", "us-west-2d"] },
+                mock: { offerings: { "ecr.dkr": ["us-west-2b", "us-west-2c", "us-west-2d"] } },
             });
             expect(
                 r.ofType("aws:ec2/subnet:Subnet").map((s) => [s.name, s.inputs.availabilityZone]),
@@ -65,7 +65,7 @@ describe("availability zones from the provider", () => {
 
         it("fails as a config error naming network.azCount when the account has too few", async () => {
             const failure = await run(program(["ecr.api"], 3), {
-                offerings: { "ecr.api": ["us-west-2a", "us-west-2d"] },
+                mock: { offerings: { "ecr.api": ["us-west-2a", "us-west-2d"] } },
             }).then(
                 () => undefined,
                 (e: Error) => e,

@@ -1,3 +1,4 @@
+import type { MockCloudExtras } from "../../tools/mockCloud";
 import { runStack, StackRun } from "../../tools/runStack";
 import type { PlanResource } from "../../src/report/plan";
 
@@ -14,8 +15,8 @@ export interface RunOptions {
     stack?: string;
     config?: Record<string, string>;
     stackOutputs?: Record<string, Record<string, unknown>>;
-    /** Zones the mock cloud offers services and instance types in. */
-    offerings?: Record<string, string[]>;
+    /** What the mock cloud answers beyond the defaults (zones, image contexts, ...). */
+    mock?: MockCloudExtras;
 }
 
 export interface TestRun extends StackRun {
@@ -33,7 +34,7 @@ export async function run(program: () => unknown, opts: RunOptions = {}): Promis
         region: opts.region ?? "us-west-2",
         config: { "aws:region": opts.region ?? "us-west-2", ...opts.config },
         stackOutputs: opts.stackOutputs,
-        offerings: opts.offerings,
+        mock: opts.mock,
         program,
     });
     const ofType = (type: string) => result.resources.filter((r) => r.type === type);
