@@ -73,6 +73,8 @@ export interface RunStackOptions {
     secretKeys?: string[];
     /** Outputs of the stacks this one references. */
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /** Images the mock cloud answers as not pushed (`<repository>:<tag>`). */
+    missingImages?: string[];
     /**
      * Absolute path of the program's entry module (its exports become the
      * stack outputs), or a function that builds resources and returns outputs.
@@ -95,6 +97,7 @@ export async function runStack(opts: RunStackOptions): Promise<StackRun> {
                 region: opts.region,
                 stack: opts.stack,
                 stackOutputs: opts.stackOutputs,
+                missingImages: opts.missingImages,
             }),
             opts.project,
             opts.stack,

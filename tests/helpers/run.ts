@@ -14,6 +14,8 @@ export interface RunOptions {
     stack?: string;
     config?: Record<string, string>;
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /** Images not pushed yet (`<repository>:<tag>`), see tools/mockCloud.ts. */
+    missingImages?: string[];
 }
 
 export interface TestRun extends StackRun {
@@ -31,6 +33,7 @@ export async function run(program: () => unknown, opts: RunOptions = {}): Promis
         region: opts.region ?? "us-west-2",
         config: { "aws:region": opts.region ?? "us-west-2", ...opts.config },
         stackOutputs: opts.stackOutputs,
+        missingImages: opts.missingImages,
         program,
     });
     const ofType = (type: string) => result.resources.filter((r) => r.type === type);
