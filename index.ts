@@ -131,7 +131,19 @@ const nlp =
         desiredCount: cfg.nlp.desiredCount,
         cpu: cfg.nlp.cpu,
         memory: cfg.nlp.memory,
+        domain:
+            cfg.nlp.domain !== undefined
+                ? { name: cfg.nlp.domain, hostedZone: cfg.nlp.hostedZone! }
+                : undefined,
         certificateArn: cfg.nlp.certificateArn,
+        allowPlainHttp: cfg.nlp.allowPlainHttp,
+        internal: cfg.nlp.internal,
+        // An internal load balancer answers the VPC unless told otherwise.
+        clientCidrs: cfg.nlp.clientCidrs ?? (cfg.nlp.internal ? [cfg.network!.cidr] : undefined),
+        accessLogs: cfg.nlp.accessLogs,
+        accessLogRetentionDays: cfg.nlp.accessLogRetentionDays,
+        deletionProtection: cfg.nlp.deletionProtection,
+        waf: cfg.nlp.waf,
         logRetentionDays: cfg.nlp.logRetentionDays,
         publicTasks: cfg.nlp.publicTasks,
         portFormat: cfg.nlp.portFormat,
@@ -221,6 +233,7 @@ export = prune({
     serviceName: nlp?.serviceName,
     logGroupName: nlp?.logGroupName,
     apiKeySecretArn: nlp?.apiKeySecretArn,
+    accessLogBucketName: nlp?.accessLogBucketName,
     vendorImage: vendorRake?.url,
     idcHostInstanceId: idc?.hostInstanceId,
     idcHostAmiId: idc?.amiId,

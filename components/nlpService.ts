@@ -7,7 +7,20 @@ import {
     containerDefinitions,
     NLP_CONTAINERS,
     PortFormat,
+    taskVolumes,
 } from "../src/nlp/containers";
+import {
+    DEFAULT_WAF_RULE_GROUPS,
+    edgeMode,
+    listenerPorts,
+    normalizeDomain,
+    PLAIN_HTTP_TAG,
+    TLS_POLICY,
+    wafRules,
+} from "../src/nlp/edge";
+import { ecsTasksTrustPolicy, executionRolePolicy } from "../src/nlp/iam";
+import { requireImage } from "../src/nlp/images";
+import { AccessLogBucket } from "./accessLogBucket";
 
 export interface NlpServiceArgs {
     /** VPC the load balancer, the tasks and their security groups live in. Warning: changing it replaces nearly everything. */
@@ -18,8 +31,13 @@ export interface NlpServiceArgs {
      * API key arrive through the registry endpoints.
      */
     privateSubnetIds: pulumi.Input<string>[];
-    /** Public subnets (two AZs or more) for the internet-facing load balancer. Warning: changing them replaces the load balancer. */
-    publicSubnetIds: pulumi.Input<string>[];
+    /**
+     * Public subnets (two AZs or more) for the internet-facing load balancer,
+     * and for the tasks when `publicTasks` is true. Unused (may be empty) with
+     * `internal`. Warning: changing them replaces the load balancer.
+     * @default []
+     */
+    publicSubnetIds?: pulumi.Input<string>[];
     /**
      * Security group of the interface endpoints (ecr.api, ecr.dkr, logs,
      * secretsmanager). The tasks may send 443 to it and nowhere else but S3.
@@ -63,13 +81,72 @@ export interface NlpServiceArgs {
      */
     memory?: number;
     /**
-     * ACM certificate (same region as the load balancer) for an HTTPS
-     * listener on 443; port 80 then only redirects to HTTPS. Without it the
-     * service is plain HTTP on port 80, and the API key crosses the internet
-     * in clear text: acceptable for a demonstration only.
-     * @default none (HTTP only)
+     * The service's own name and the public Route 53 hosted zone it lives in.
+     * The stack requests an ACM certificate for `name`, validates it with a
+     * DNS record in the zone, waits for it to be issued, serves HTTPS only
+     * (port 80 redirects) and points an alias record at the load balancer.
+     * With `certificateArn` as well, that certificate is used and none is
+     * requested. Warning: changing `name` replaces the certificate.
+     * @default none
+     */
+    domain?: { name: string; hostedZone: string };
+    /**
+     * An existing ACM certificate (same region as the load balancer) for the
+     * HTTPS listener on 443; port 80 then only redirects to HTTPS.
+     * @default none
      */
     certificateArn?: string;
+    /**
+     * With neither `domain` nor `certificateArn`, port 80 forwards plain HTTP
+     * and the API key crosses the network in clear text. The listener is built
+     * either way (a first try); this flag tags it as an explicit choice, which
+     * turns the policy pack's mandatory violation into an advisory one.
+     * @default false
+     */
+    allowPlainHttp?: boolean;
+    /**
+     * An internal load balancer in the private subnets, reachable only from
+     * the VPC and the networks routed to it (`clientCidrs`); no public subnet
+     * or internet gateway is needed. Warning: changing it replaces the load
+     * balancer (turn `deletionProtection` off first).
+     * @default false
+     */
+    internal?: boolean;
+    /**
+     * Source CIDRs allowed to the listener ports.
+     * @default ["0.0.0.0/0"] (internet-facing); required with `internal`
+     */
+    clientCidrs?: string[];
+    /**
+     * Write access logs to an S3 bucket the service creates (see AccessLogBucket).
+     * @default true
+     */
+    accessLogs?: boolean;
+    /**
+     * Days access logs are kept.
+     * @default 90
+     */
+    accessLogRetentionDays?: number;
+    /**
+     * Load-balancer deletion protection. Off lets `pulumi destroy` delete the
+     * load balancer and the access-log bucket with its logs (throwaway stacks).
+     * @default true
+     */
+    deletionProtection?: boolean;
+    /**
+     * An AWS WAF web ACL on the load balancer with these AWS managed rule
+     * groups, in order (see `WAF_MANAGED_RULE_GROUPS`).
+     * @default none (no web ACL)
+     */
+    waf?: { ruleGroups?: string[] };
+    /**
+     * `pulumi up` waits until the service runs `desiredCount` healthy tasks,
+     * and fails when it does not within the provider's timeout (tasks that
+     * cannot pull or crash). Note that a later update the circuit breaker
+     * rolls back still ends "steady" (terraform-provider-aws issue 20858).
+     * @default true
+     */
+    waitForSteadyState?: boolean;
     /**
      * Days CloudWatch Logs keeps the containers' logs (a CloudWatch retention value).
      * @default 30
@@ -108,7 +185,6 @@ export interface NlpServiceArgs {
 }
 
 const HEALTH_CHECK_PATH = "/health";
-const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /**
  * Pinned rather than LATEST so the plan shows it: platform 1.4.0 is the first
  * that pulls images and fetches secrets through the task's own ENI, which is
@@ -118,14 +194,15 @@ const FARGATE_PLATFORM_VERSION = "1.4.0";
 
 /**
  * Seed 004's NLP application on Fargate: one task with nlp-client (the
- * edge), the vendor's rake-app and prose-app, behind an internet-facing
- * Application Load Balancer. The API key comes from Secrets Manager, the
- * tasks run in private subnets with no public IP and reach only the registry
- * endpoints and S3, and the load balancer is the only thing open to the
- * internet.
+ * edge), the vendor's rake-app and prose-app, behind an Application Load
+ * Balancer (internet-facing, or internal). The API key comes from Secrets
+ * Manager, the tasks run in private subnets with no public IP and reach only
+ * the registry endpoints and S3, and the load balancer is the only thing
+ * open to clients: HTTPS with a domain or certificate, access logs to a
+ * locked-down bucket, deletion protection and, on request, a WAF web ACL.
  */
 export class NlpService extends pulumi.ComponentResource {
-    /** `http://<alb dns>` or, with a certificate, `https://<alb dns>`. */
+    /** `https://<domain>`, `https://<alb dns>` with only a certificate, else `http://<alb dns>`. */
     public readonly url: pulumi.Output<string>;
     public readonly albDnsName: pulumi.Output<string>;
     public readonly clusterName: pulumi.Output<string>;
@@ -137,6 +214,10 @@ export class NlpService extends pulumi.ComponentResource {
     public readonly taskSecurityGroupId: pulumi.Output<string>;
     public readonly executionRoleArn: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;
+    /** The access-log bucket's name, when access logs are on. */
+    public readonly accessLogBucketName?: pulumi.Output<string>;
+    /** The WAF web ACL's ARN, when `waf` is set. */
+    public readonly webAclArn?: pulumi.Output<string>;
 
     constructor(name: string, args: NlpServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Arguments are checked before the component registers, so a bad one
@@ -148,11 +229,27 @@ export class NlpService extends pulumi.ComponentResource {
         const publicTasks = args.publicTasks ?? false;
         const portFormat = args.portFormat ?? "number";
         const containerInsights = args.containerInsights ?? "enabled";
+        const internal = args.internal ?? false;
+        const publicSubnetIds = args.publicSubnetIds ?? [];
+        const deletionProtection = args.deletionProtection ?? true;
+        const accessLogs = args.accessLogs ?? true;
+        const mode = edgeMode({ domain: args.domain?.name, certificateArn: args.certificateArn });
         if (containerInsights !== "enabled" && containerInsights !== "enhanced") {
             throw new Error(
                 `\`containerInsights\` must be "enabled" or "enhanced", got ${JSON.stringify(containerInsights)}`,
             );
         }
+        if (internal && args.clientCidrs === undefined) {
+            throw new Error(
+                "`clientCidrs` is required with `internal`: the networks that reach the service (the VPC's CIDR at least)",
+            );
+        }
+        if (args.allowPlainHttp && mode !== "plain-http") {
+            throw new Error(
+                "`allowPlainHttp` has no effect with `domain` or `certificateArn` (HTTPS only)",
+            );
+        }
+        const clientCidrs = args.clientCidrs ?? ["0.0.0.0/0"];
         assertNlpServiceArgs({
             desiredCount,
             cpu,
@@ -161,8 +258,9 @@ export class NlpService extends pulumi.ComponentResource {
             certificateArn: args.certificateArn,
             portFormat,
             publicTasks,
+            internal,
             privateSubnetCount: args.privateSubnetIds.length,
-            publicSubnetCount: args.publicSubnetIds.length,
+            publicSubnetCount: publicSubnetIds.length,
             hasEndpointSecurityGroup: args.endpointSecurityGroupId !== undefined,
             hasS3PrefixList: args.s3PrefixListId !== undefined,
         });
@@ -171,12 +269,14 @@ export class NlpService extends pulumi.ComponentResource {
         for (const [key, image] of Object.entries(args.images)) {
             if (typeof image === "string") assertImageReference(image, `images.${key}`);
         }
+        const wafGroups = args.waf && (args.waf.ruleGroups ?? DEFAULT_WAF_RULE_GROUPS);
+        const rules = wafGroups && wafRules(wafGroups);
 
         super("ecr-private-access:ecs:NlpService", name, {}, opts);
 
         const child = { parent: this };
         const tags = (suffix: string) => ({ ...args.tags, Name: `${name}-${suffix}` });
-        const https = args.certificateArn !== undefined;
+        const https = mode !== "plain-http";
         const client = NLP_CONTAINERS.nlpClient;
 
         const region = aws.getRegionOutput({}, child).region;
@@ -225,20 +325,12 @@ export class NlpService extends pulumi.ComponentResource {
 
         // ----- IAM
 
-        // Only ECS tasks of this account may assume the roles (confused deputy).
-        const assumeRolePolicy = account.apply((accountId) =>
-            JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Service: "ecs-tasks.amazonaws.com" },
-                        Action: "sts:AssumeRole",
-                        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-                    },
-                ],
-            }),
-        );
+        // Only ECS tasks of this account and region may assume the roles (confused deputy).
+        const assumeRolePolicy = pulumi
+            .all([account, region, partition])
+            .apply(([accountId, r, p]) =>
+                JSON.stringify(ecsTasksTrustPolicy({ accountId, region: r, partition: p })),
+            );
 
         const executionRole = new aws.iam.Role(
             `${name}-execution`,
@@ -249,34 +341,36 @@ export class NlpService extends pulumi.ComponentResource {
             },
             child,
         );
-        // Pull actions on `*`: the vendor's repository policy, not this role,
-        // decides whether the cross-account pull of rake-app is allowed.
-        new aws.iam.RolePolicyAttachment(
+        // Exactly the task's image repositories (the vendor's one is its
+        // replica in this region), its own log streams and the API key; no
+        // managed policy (AmazonECSTaskExecutionRolePolicy grants pull and
+        // log writes on `*`).
+        new aws.iam.RolePolicy(
             `${name}-execution`,
             {
                 role: executionRole.name,
-                policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
+                policy: pulumi
+                    .all([
+                        args.images.nlpClient,
+                        args.images.rakeApp,
+                        args.images.proseApp,
+                        logGroup.arn,
+                        secret.arn,
+                        partition,
+                    ])
+                    .apply(([nlpClient, rakeApp, proseApp, logGroupArn, secretArn, p]) =>
+                        JSON.stringify(
+                            executionRolePolicy({
+                                images: [nlpClient, rakeApp, proseApp],
+                                logGroupArn,
+                                secretArn,
+                                partition: p,
+                            }),
+                        ),
+                    ),
             },
-            child,
-        );
-        new aws.iam.RolePolicy(
-            `${name}-execution-api-key`,
-            {
-                role: executionRole.name,
-                policy: secret.arn.apply((arn) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Effect: "Allow",
-                                Action: "secretsmanager:GetSecretValue",
-                                Resource: arn,
-                            },
-                        ],
-                    }),
-                ),
-            },
-            child,
+            // This inline policy once held only the secret read, under this name.
+            { parent: this, aliases: [{ name: `${name}-execution-api-key` }] },
         );
         // The applications call no AWS API: their role has no permissions.
         const taskRole = new aws.iam.Role(
@@ -295,7 +389,7 @@ export class NlpService extends pulumi.ComponentResource {
             `${name}-alb`,
             {
                 vpcId: args.vpcId,
-                description: `Internet-facing load balancer of ${name}`,
+                description: `${internal ? "Internal" : "Internet-facing"} load balancer of ${name}`,
                 tags: tags("alb"),
             },
             child,
@@ -306,26 +400,31 @@ export class NlpService extends pulumi.ComponentResource {
             child,
         );
 
-        const listenerPorts = https ? [80, 443] : [80];
-        for (const port of listenerPorts) {
-            new aws.vpc.SecurityGroupIngressRule(
-                `${name}-alb-in-${port}`,
-                {
-                    securityGroupId: albSg.id,
-                    ipProtocol: "tcp",
-                    fromPort: port,
-                    toPort: port,
-                    cidrIpv4: "0.0.0.0/0",
-                    description:
-                        port === 443
-                            ? "HTTPS from the internet"
-                            : https
-                              ? "HTTP from the internet (redirected to HTTPS)"
-                              : "HTTP from the internet",
-                    tags: tags(`alb-in-${port}`),
-                },
-                child,
-            );
+        const world = (c: string) => c === "0.0.0.0/0";
+        const from = (c: string) => (world(c) ? "the internet" : c);
+        for (const port of listenerPorts(mode)) {
+            for (const cidr of clientCidrs) {
+                // The world rule keeps its original name; others carry their CIDR.
+                const suffix = world(cidr) ? `${port}` : `${port}-${cidr.replace(/[./]/g, "-")}`;
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${name}-alb-in-${suffix}`,
+                    {
+                        securityGroupId: albSg.id,
+                        ipProtocol: "tcp",
+                        fromPort: port,
+                        toPort: port,
+                        cidrIpv4: cidr,
+                        description:
+                            port === 443
+                                ? `HTTPS from ${from(cidr)}`
+                                : https
+                                  ? `HTTP from ${from(cidr)} (redirected to HTTPS)`
+                                  : `HTTP from ${from(cidr)}`,
+                        tags: tags(`alb-in-${suffix}`),
+                    },
+                    child,
+                );
+            }
         }
         new aws.vpc.SecurityGroupEgressRule(
             `${name}-alb-out-tasks`,
@@ -396,20 +495,87 @@ export class NlpService extends pulumi.ComponentResource {
             );
         }
 
+        // ----- Certificate (nlp.domain without a given certificate)
+
+        const domainName = args.domain && normalizeDomain(args.domain.name);
+        const zone =
+            args.domain &&
+            aws.route53.getZoneOutput(
+                { name: normalizeDomain(args.domain.hostedZone), privateZone: false },
+                child,
+            );
+        let certificateArn: pulumi.Input<string> | undefined = args.certificateArn;
+        if (mode === "domain" && domainName && zone) {
+            const certificate = new aws.acm.Certificate(
+                name,
+                { domainName, validationMethod: "DNS", tags: tags("certificate") },
+                child,
+            );
+            // One name, so exactly one validation record.
+            const dvo = certificate.domainValidationOptions.apply((o) => o[0]);
+            const validationRecord = new aws.route53.Record(
+                `${name}-cert-validation`,
+                {
+                    zoneId: zone.zoneId,
+                    name: dvo.resourceRecordName,
+                    type: dvo.resourceRecordType,
+                    records: [dvo.resourceRecordValue],
+                    ttl: 300,
+                    // ACM gives the same record for the same name in one
+                    // account: a re-requested certificate reuses it.
+                    allowOverwrite: true,
+                },
+                child,
+            );
+            // Waits until ACM has issued the certificate (or times out).
+            certificateArn = new aws.acm.CertificateValidation(
+                name,
+                {
+                    certificateArn: certificate.arn,
+                    validationRecordFqdns: [validationRecord.fqdn],
+                },
+                child,
+            ).certificateArn;
+        }
+
+        // ----- Access logs
+
+        const logBucket = accessLogs
+            ? new AccessLogBucket(
+                  `${name}-access-logs`,
+                  {
+                      accountId: account,
+                      region,
+                      partition,
+                      retentionDays: args.accessLogRetentionDays,
+                      forceDestroy: !deletionProtection,
+                      tags: args.tags,
+                  },
+                  child,
+              )
+            : undefined;
+
         // ----- Load balancer
 
         const alb = new aws.lb.LoadBalancer(
             name,
             {
                 loadBalancerType: "application",
-                internal: false,
+                internal,
                 ipAddressType: "ipv4",
-                subnets: args.publicSubnetIds,
+                subnets: internal ? args.privateSubnetIds : publicSubnetIds,
                 securityGroups: [albSg.id],
                 dropInvalidHeaderFields: true,
+                enableDeletionProtection: deletionProtection,
+                accessLogs: logBucket && {
+                    bucket: logBucket.bucketName,
+                    prefix: logBucket.prefix,
+                    enabled: true,
+                },
                 tags: tags("alb"),
             },
-            child,
+            // ELB checks its write access when access logs are turned on.
+            { parent: this, dependsOn: logBucket ? [logBucket.policy] : [] },
         );
 
         const targetGroup = new aws.lb.TargetGroup(
@@ -449,7 +615,7 @@ export class NlpService extends pulumi.ComponentResource {
                         port: 443,
                         protocol: "HTTPS",
                         sslPolicy: TLS_POLICY,
-                        certificateArn: args.certificateArn,
+                        certificateArn,
                         defaultActions: forward,
                         tags: tags("https"),
                     },
@@ -485,14 +651,71 @@ export class NlpService extends pulumi.ComponentResource {
                         port: 80,
                         protocol: "HTTP",
                         defaultActions: forward,
-                        tags: tags("http"),
+                        // The policy pack reads the opt-in from this tag.
+                        tags: args.allowPlainHttp
+                            ? { ...tags("http"), [PLAIN_HTTP_TAG]: "true" }
+                            : tags("http"),
                     },
                     child,
                 ),
             );
         }
 
+        if (args.domain && zone && domainName) {
+            new aws.route53.Record(
+                `${name}-alias`,
+                {
+                    zoneId: zone.zoneId,
+                    name: domainName,
+                    type: "A",
+                    aliases: [
+                        { name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true },
+                    ],
+                },
+                child,
+            );
+        }
+
+        // ----- WAF
+
+        let webAcl: aws.wafv2.WebAcl | undefined;
+        if (rules) {
+            webAcl = new aws.wafv2.WebAcl(
+                name,
+                {
+                    description: `AWS managed rule groups in front of ${name}`,
+                    scope: "REGIONAL",
+                    defaultAction: { allow: {} },
+                    rules,
+                    visibilityConfig: {
+                        cloudwatchMetricsEnabled: true,
+                        metricName: `${name}-waf`,
+                        sampledRequestsEnabled: true,
+                    },
+                    tags: tags("waf"),
+                },
+                child,
+            );
+            new aws.wafv2.WebAclAssociation(
+                name,
+                { resourceArn: alb.arn, webAclArn: webAcl.arn },
+                child,
+            );
+        }
+
         // ----- Task definition and service
+
+        // First deploy: the images in this account's own repositories are
+        // read from ECR before the task definition exists. The read waits for
+        // the repository's URL, which is unknown during the first preview, so
+        // the preview passes; in `up` it runs once the repository is created
+        // and, when a push is missing, stops the update with a message naming
+        // it (src/nlp/images.ts). Later previews read it too.
+        const lookup = (q: Parameters<typeof aws.ecr.getImage>[0]) => aws.ecr.getImage(q, child);
+        const checked = (key: keyof NlpServiceArgs["images"]) =>
+            pulumi
+                .all([args.images[key], account])
+                .apply(([ref, accountId]) => requireImage(ref, `images.${key}`, accountId, lookup));
 
         const taskDefinition = new aws.ecs.TaskDefinition(
             name,
@@ -505,11 +728,12 @@ export class NlpService extends pulumi.ComponentResource {
                 runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
+                volumes: taskVolumes(),
                 containerDefinitions: pulumi
                     .all([
-                        args.images.nlpClient,
-                        args.images.rakeApp,
-                        args.images.proseApp,
+                        checked("nlpClient"),
+                        checked("rakeApp"),
+                        checked("proseApp"),
                         secret.arn,
                         logGroup.name,
                         region,
@@ -543,7 +767,7 @@ export class NlpService extends pulumi.ComponentResource {
                 deploymentMaximumPercent: 200,
                 deploymentCircuitBreaker: { enable: true, rollback: true },
                 networkConfiguration: {
-                    subnets: publicTasks ? args.publicSubnetIds : args.privateSubnetIds,
+                    subnets: publicTasks ? publicSubnetIds : args.privateSubnetIds,
                     securityGroups: [taskSg.id],
                     assignPublicIp: publicTasks,
                 },
@@ -563,6 +787,9 @@ export class NlpService extends pulumi.ComponentResource {
                 // version must roll the tasks, or they keep the old key.
                 forceNewDeployment: true,
                 triggers: { apiKeyVersion: secretVersion.versionId },
+                // `up` fails when tasks cannot pull or keep crashing, instead
+                // of reporting success over a service with no running task.
+                waitForSteadyState: args.waitForSteadyState ?? true,
                 tags: tags("service"),
             },
             // The target group must be attached to a listener before a
@@ -571,7 +798,9 @@ export class NlpService extends pulumi.ComponentResource {
         );
 
         this.albDnsName = alb.dnsName;
-        this.url = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
+        this.url = domainName
+            ? pulumi.output(`https://${domainName}`)
+            : pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
         this.clusterName = cluster.name;
         this.serviceName = service.name;
         this.logGroupName = logGroup.name;
@@ -580,6 +809,8 @@ export class NlpService extends pulumi.ComponentResource {
         this.taskSecurityGroupId = taskSg.id;
         this.executionRoleArn = executionRole.arn;
         this.taskRoleArn = taskRole.arn;
+        this.accessLogBucketName = logBucket?.bucketName;
+        this.webAclArn = webAcl?.arn;
         this.registerOutputs({
             url: this.url,
             albDnsName: this.albDnsName,
@@ -589,6 +820,8 @@ export class NlpService extends pulumi.ComponentResource {
             apiKeySecretArn: this.apiKeySecretArn,
             albSecurityGroupId: this.albSecurityGroupId,
             taskSecurityGroupId: this.taskSecurityGroupId,
+            accessLogBucketName: this.accessLogBucketName,
+            webAclArn: this.webAclArn,
         });
     }
 }

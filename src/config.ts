@@ -4,6 +4,7 @@ import { carveSubnets, cidrsOverlap, parseCidr } from "./cidr";
 import { MAX_REPOSITORY_POLICY_LENGTH, policyText, repositoryPolicyDocument } from "./ecr/policies";
 import { DOCKER_BRIDGE_CIDR } from "./idc/host";
 import { buildContextIssues } from "./images/context";
+import { DEFAULT_WAF_RULE_GROUPS, edgeConfigIssues } from "./nlp/edge";
 import { isKnownRegion } from "./regions";
 
 /**
@@ -225,6 +226,24 @@ const nlpSchema = z.strictObject({
     portFormat: z.enum(["number", "listen-address"]).default("number"),
     /** `enhanced` adds per-container metrics and is billed per observation. */
     containerInsights: z.enum(["enabled", "enhanced"]).default("enabled"),
+    // The edge (src/nlp/edge.ts checks what the schema cannot).
+    /** The service's name; the stack requests and validates an ACM certificate for it. */
+    domain: z.string().optional(),
+    /** The public Route 53 hosted zone `domain` lives in (its name). */
+    hostedZone: z.string().optional(),
+    /** Serve plain HTTP without a domain or certificate: the pack's violation becomes advisory. */
+    allowPlainHttp: z.boolean().default(false),
+    /** An internal load balancer in the private subnets. */
+    internal: z.boolean().default(false),
+    /** Who may reach the listeners; default the world, or the VPC's CIDR when internal. */
+    clientCidrs: z.array(sourceCidr).optional(),
+    accessLogs: z.boolean().default(true),
+    accessLogRetentionDays: z.number().int().min(1).max(3650).default(90),
+    deletionProtection: z.boolean().default(true),
+    /** A WAF web ACL with these AWS managed rule groups. */
+    waf: z
+        .strictObject({ ruleGroups: z.array(z.string()).default([...DEFAULT_WAF_RULE_GROUPS]) })
+        .optional(),
 });
 
 const idcSchema = z.strictObject({
@@ -498,12 +517,16 @@ function crossCheck(cfg: StackConfig, declared: Set<string>): ConfigIssue[] {
                     "must be 2 or more when `nlp` is on: a load balancer needs subnets in two availability zones",
             });
         }
-        if (network && !network.publicSubnets) {
+        if (network && !network.publicSubnets && (!nlp.internal || nlp.publicTasks)) {
             issues.push({
                 key: k("network.publicSubnets"),
-                message:
-                    "must be true when `nlp` is on: the internet-facing load balancer needs public subnets",
+                message: nlp.publicTasks
+                    ? "must be true when nlp.publicTasks is true: the tasks run in the public subnets"
+                    : "must be true when `nlp` is on: the internet-facing load balancer needs public subnets (or set nlp.internal: true)",
             });
+        }
+        for (const issue of edgeConfigIssues(nlp, { region: cfg.region })) {
+            issues.push({ key: k(`nlp.${issue.key}`), message: issue.message });
         }
         if (!nlp.publicTasks) {
             requires(

@@ -24,6 +24,11 @@ export interface MockCloudOptions {
     offerings?: Record<string, string[]>;
     /** The program's directory, against which image build contexts are resolved. */
     projectDir?: string;
+    /**
+     * Images not pushed yet, as `<repository>:<tag>`: `aws.ecr.getImage`
+     * answers ImageNotFoundException for them (every other image exists).
+     */
+    missingImages?: string[];
 }
 
 /** The options a caller may add to the stack's own (account, region, stack, references). */
@@ -102,6 +107,38 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
                         name: "al2023-ami-2023.9.20251117.1-kernel-6.1-x86_64",
                         architecture: "x86_64",
                     };
+                case "aws:ecr/getImage:getImage": {
+                    const { registryId, repositoryName, imageTag, imageDigest } = args.inputs;
+                    const tag = imageTag as string | undefined;
+                    if (tag && opts.missingImages?.includes(`${repositoryName}:${tag}`)) {
+                        // ECR's own wording (DescribeImages). The SDK reads a failed
+                        // invoke's text from the gRPC error's `details`.
+                        const text = `ImageNotFoundException: The image with imageId {imageDigest:'null', imageTag:'${tag}'} does not exist within the repository with name '${repositoryName}' in the registry with id '${registryId ?? account}'`;
+                        throw Object.assign(new Error(text), { details: text });
+                    }
+                    const digest =
+                        (imageDigest as string | undefined) ??
+                        `sha256:${hex(`image/${repositoryName}:${tag}`, 64)}`;
+                    return {
+                        id: digest,
+                        imageDigest: digest,
+                        imageTags: tag ? [tag] : [],
+                        imagePushedAt: 1767225600,
+                        imageSizeInBytes: 7340032,
+                        registryId: registryId ?? account,
+                        repositoryName,
+                        region,
+                    };
+                }
+                case "aws:route53/getZone:getZone": {
+                    const name = String(args.inputs.name ?? "").replace(/\.$/, "");
+                    return {
+                        id: `Z${hex(`public-zone/${name}`, 20).toUpperCase()}`,
+                        zoneId: `Z${hex(`public-zone/${name}`, 20).toUpperCase()}`,
+                        name,
+                        privateZone: false,
+                    };
+                }
                 case "aws:ec2/getPrefixList:getPrefixList":
                 case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
                     return { id: `pl-${hex(`pl/${region}`, 8)}`, name: args.inputs.name };
@@ -289,6 +326,36 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
                         repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${name}`,
                     });
                 }
+                case "aws:s3/bucket:Bucket": {
+                    // Auto-named as the provider does: the logical name and a random suffix.
+                    const name = String(inputs.bucket ?? `${args.name}-${hex(args.name, 7)}`);
+                    return done(name, {
+                        bucket: name,
+                        arn: `arn:aws:s3:::${name}`,
+                        bucketRegionalDomainName: `${name}.s3.${region}.amazonaws.com`,
+                    });
+                }
+                case "aws:acm/certificate:Certificate": {
+                    const certArn = arn(
+                        "acm",
+                        `certificate/${hex(args.name, 8)}-${hex(`${args.name}/2`, 4)}-${hex(`${args.name}/3`, 4)}-${hex(`${args.name}/4`, 4)}-${hex(`${args.name}/5`, 12)}`,
+                    );
+                    const domain = String(inputs.domainName);
+                    return done(certArn, {
+                        arn: certArn,
+                        status: "PENDING_VALIDATION",
+                        domainValidationOptions: [
+                            {
+                                domainName: domain,
+                                resourceRecordName: `_${hex(`dv/${domain}`, 32)}.${domain}.`,
+                                resourceRecordType: "CNAME",
+                                resourceRecordValue: `_${hex(`dv-value/${domain}`, 32)}.${alnum(domain, 10)}.acm-validations.aws.`,
+                            },
+                        ],
+                    });
+                }
+                case "aws:acm/certificateValidation:CertificateValidation":
+                    return done(String(inputs.certificateArn), {});
                 case "aws:ecr/repositoryPolicy:RepositoryPolicy":
                 case "aws:ecr/lifecyclePolicy:LifecyclePolicy":
                     return done(String(inputs.repository), { registryId: account });
@@ -345,7 +412,8 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
                     return done(lbArn, {
                         name,
                         arn: lbArn,
-                        dnsName: `${name}-${parseInt(hex(args.name, 8), 16)}.${region}.elb.amazonaws.com`,
+                        // Internal load balancers' names start with `internal-`.
+                        dnsName: `${inputs.internal ? "internal-" : ""}${name}-${parseInt(hex(args.name, 8), 16)}.${region}.elb.amazonaws.com`,
                         zoneId: "Z35SXDOTRQ7X7K",
                     });
                 }

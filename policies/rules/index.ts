@@ -7,6 +7,7 @@ import { ecrPolicies } from "./ecr";
 import { ecsPolicies } from "./ecs";
 import { lbPolicies } from "./lb";
 import { networkPolicies } from "./network";
+import { s3Policies } from "./s3";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -20,4 +21,5 @@ export const allPolicies: Policy[] = [
     ...ecsPolicies,
     ...lbPolicies,
     ...accountPolicies,
+    ...s3Policies,
 ];

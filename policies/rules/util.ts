@@ -383,6 +383,14 @@ export const TYPES = {
     ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
     listener: "aws:lb/listener:Listener",
+    // v7 keeps the `aws:alb/*` aliases of the two above.
+    albLoadBalancer: "aws:alb/loadBalancer:LoadBalancer",
+    albListener: "aws:alb/listener:Listener",
+    bucket: "aws:s3/bucket:Bucket",
+    bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    bucketSseConfiguration:
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
     cluster: "aws:ecs/cluster:Cluster",
     taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
     service: "aws:ecs/service:Service",

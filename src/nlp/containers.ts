@@ -88,6 +88,7 @@ export interface ContainerDefinition {
     environment: EnvironmentVariable[];
     secrets: { name: string; valueFrom: string }[];
     readonlyRootFilesystem: boolean;
+    mountPoints: { sourceVolume: string; containerPath: string; readOnly: boolean }[];
     logConfiguration: {
         logDriver: "awslogs";
         options: {
@@ -112,6 +113,24 @@ export interface ContainerDefinitionsInput {
      * @default true
      */
     privateTasks?: boolean;
+}
+
+/**
+ * Each container's own writable scratch volume, mounted at `/tmp` (one per
+ * container, so no container sees another's files). On Fargate a volume with
+ * no other configuration is a bind mount on the task's ephemeral storage
+ * (20 GiB by default, encrypted, gone with the task): the root filesystem can
+ * stay read-only even if an image writes temporary files.
+ */
+export function scratchVolumeName(key: NlpContainerKey): string {
+    return `tmp-${NLP_CONTAINERS[key].name}`;
+}
+
+/** The task definition's `volumes`: the three scratch volumes. */
+export function taskVolumes(): { name: string }[] {
+    return (Object.keys(NLP_CONTAINERS) as NlpContainerKey[]).map((k) => ({
+        name: scratchVolumeName(k),
+    }));
 }
 
 /**
@@ -153,8 +172,13 @@ export function containerDefinitions(input: ContainerDefinitionsInput): Containe
             // ECS reads the secret with the execution role when the task
             // starts; the value never appears in the task definition.
             secrets: [{ name: API_KEY_VARIABLE, valueFrom: input.apiKeySecretArn }],
-            // Static Go binaries on `scratch` that log to stdout write nothing to disk.
+            // Static Go binaries on `scratch` that log to stdout; whatever the 2019
+            // images might write goes to their own /tmp (Go's os.TempDir), never
+            // to the image's filesystem.
             readonlyRootFilesystem: true,
+            mountPoints: [
+                { sourceVolume: scratchVolumeName(key), containerPath: "/tmp", readOnly: false },
+            ],
             logConfiguration: {
                 logDriver: "awslogs",
                 options: {
@@ -287,6 +311,8 @@ export interface NlpServiceChecks {
     certificateArn?: string;
     portFormat: PortFormat;
     publicTasks: boolean;
+    /** Internal load balancer in the private subnets. */
+    internal: boolean;
     privateSubnetCount: number;
     publicSubnetCount: number;
     hasEndpointSecurityGroup: boolean;
@@ -312,9 +338,17 @@ export function assertNlpServiceArgs(a: NlpServiceChecks): void {
         );
     }
     portValue(0, a.portFormat);
-    if (a.publicSubnetCount < 2) {
+    const [lbArg, lbSubnets] = a.internal
+        ? ["privateSubnetIds", a.privateSubnetCount]
+        : ["publicSubnetIds", a.publicSubnetCount];
+    if (lbSubnets < 2) {
         throw new Error(
-            `\`publicSubnetIds\` must list at least two subnets in different AZs (an Application Load Balancer needs two), got ${a.publicSubnetCount}`,
+            `\`${lbArg}\` must list at least two subnets in different AZs (the ${a.internal ? "internal" : "internet-facing"} load balancer needs two), got ${lbSubnets}`,
+        );
+    }
+    if (a.publicTasks && a.publicSubnetCount < 1) {
+        throw new Error(
+            "`publicSubnetIds` must list at least one subnet when `publicTasks` is true",
         );
     }
     if (!a.publicTasks) {

@@ -59,6 +59,10 @@ export const REQUIRED_PRICE_KEYS = [
     "cloudwatchLogsIngestGb",
     "cloudwatchLogsStorageGbMonth",
     "ebsGp3GbMonth",
+    "s3StandardGbMonth",
+    "wafWebAclMonth",
+    "wafRuleMonth",
+    "wafRequestsMillion",
 ] as const;
 export type PriceKey = (typeof REQUIRED_PRICE_KEYS)[number];
 
@@ -239,6 +243,15 @@ const FREE_TYPES: Record<string, string> = {
     "aws:lb/targetGroup:TargetGroup": "free (billed on the load balancer)",
     "aws:secretsmanager/secretVersion:SecretVersion": "free (billed on the secret)",
     "random:index/randomPassword:RandomPassword": "free (generated locally)",
+    "aws:s3/bucketPolicy:BucketPolicy": "free",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "free",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "free",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+        "free (SSE-S3)",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "free",
+    "aws:acm/certificate:Certificate": "free (public ACM certificate, not exportable)",
+    "aws:acm/certificateValidation:CertificateValidation": "free (waits for issuance)",
+    "aws:wafv2/webAclAssociation:WebAclAssociation": "free (billed on the web ACL)",
 };
 
 const isIam = (type: string) => type.startsWith("aws:iam/");
@@ -446,9 +459,32 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
                 }
                 const rate = pricer.rate("albHour", region);
                 const lcu = pricer.rate("albLcuHour", region);
+                // An internet-facing ALB holds at least one public IPv4 address per
+                // subnet (AZ), billed like any other since 2024-02-01 (more when it scales).
+                const publicIps = r.inputs.internal === true ? 0 : arr(r.inputs.subnets).length;
+                const ip = pricer.rate("publicIpv4Hour", region);
                 line(
-                    rate * hours,
-                    `1 ALB x ${usd(rate)}/h x ${hours} h, + ${usd(lcu)} per LCU-hour (usage, not included)`,
+                    (rate + publicIps * ip) * hours,
+                    `1 ALB x ${usd(rate)}/h x ${hours} h` +
+                        (publicIps > 0
+                            ? ` + ${publicIps} public IPv4 (one per AZ, at least) x ${usd(ip)}/h x ${hours} h`
+                            : " (internal: no public IPv4)") +
+                        `, + ${usd(lcu)} per LCU-hour (usage, not included)`,
+                );
+                break;
+            }
+            case "aws:s3/bucket:Bucket":
+                line(0, "storage only (per GB-month); ELB log delivery is not charged");
+                gbRate("S3 Standard storage per GB-month", "s3StandardGbMonth");
+                break;
+            case "aws:wafv2/webAcl:WebAcl": {
+                const rules = arr(r.inputs.rules).length;
+                const acl = pricer.rate("wafWebAclMonth", region);
+                const rule = pricer.rate("wafRuleMonth", region);
+                const perMillion = pricer.rate("wafRequestsMillion", region);
+                line(
+                    acl + rules * rule,
+                    `web ACL ${usd(acl)}/month + ${rules} rules x ${usd(rule)}/month, + ${usd(perMillion)} per million requests (usage, not included)`,
                 );
                 break;
             }

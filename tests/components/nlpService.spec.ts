@@ -30,6 +30,17 @@ const T = {
     alb: "aws:lb/loadBalancer:LoadBalancer",
     tg: "aws:lb/targetGroup:TargetGroup",
     listener: "aws:lb/listener:Listener",
+    bucket: "aws:s3/bucket:Bucket",
+    pab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    sse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    cert: "aws:acm/certificate:Certificate",
+    certValidation: "aws:acm/certificateValidation:CertificateValidation",
+    record: "aws:route53/record:Record",
+    webAcl: "aws:wafv2/webAcl:WebAcl",
+    webAclAssociation: "aws:wafv2/webAclAssociation:WebAclAssociation",
 };
 
 function baseArgs(extra: Partial<NlpServiceArgs> = {}): NlpServiceArgs {
@@ -48,7 +59,10 @@ function baseArgs(extra: Partial<NlpServiceArgs> = {}): NlpServiceArgs {
     };
 }
 
-function deploy(extra: Partial<NlpServiceArgs> = {}): Promise<TestRun> {
+function deploy(
+    extra: Partial<NlpServiceArgs> = {},
+    opts: { missingImages?: string[] } = {},
+): Promise<TestRun> {
     return run(
         () => {
             const s = new NlpService("nlp", baseArgs(extra));
@@ -60,8 +74,18 @@ function deploy(extra: Partial<NlpServiceArgs> = {}): Promise<TestRun> {
                 apiKeySecretArn: s.apiKeySecretArn,
             };
         },
-        { account: ACCOUNT, region: REGION },
+        { account: ACCOUNT, region: REGION, mock: { missingImages: opts.missingImages } },
     );
+}
+
+/** The error a run fails with (the run must fail). */
+async function failure(p: Promise<unknown>): Promise<string> {
+    try {
+        await p;
+    } catch (e) {
+        return (e as Error).message;
+    }
+    throw new Error("expected the run to fail");
 }
 
 const containers = (r: TestRun): any[] =>
@@ -126,6 +150,15 @@ describe("NlpService", () => {
                 alb: count(T.alb),
                 tg: count(T.tg),
                 listener: count(T.listener),
+                bucket: count(T.bucket),
+                pab: count(T.pab),
+                ownership: count(T.ownership),
+                sse: count(T.sse),
+                lifecycle: count(T.lifecycle),
+                bucketPolicy: count(T.bucketPolicy),
+                cert: count(T.cert),
+                record: count(T.record),
+                webAcl: count(T.webAcl),
             }).to.deep.equal({
                 cluster: 1,
                 taskDef: 1,
@@ -136,18 +169,31 @@ describe("NlpService", () => {
                 secretVersion: 1,
                 role: 2,
                 rolePolicy: 1,
-                attachment: 1,
+                attachment: 0,
                 sg: 2,
                 ingress: 2,
                 egress: 3,
                 alb: 1,
                 tg: 1,
                 listener: 1,
+                bucket: 1,
+                pab: 1,
+                ownership: 1,
+                sse: 1,
+                lifecycle: 1,
+                bucketPolicy: 1,
+                cert: 0,
+                record: 0,
+                webAcl: 0,
             });
             const component = r.one("ecr-private-access:ecs:NlpService", "nlp");
+            const logs = r.one("ecr-private-access:lb:AccessLogBucket", "nlp-access-logs");
+            expect(logs.parent).to.equal(component.urn);
             for (const res of r.resources) {
-                if (res !== component)
-                    expect(res.parent, `${res.type} ${res.name}`).to.equal(component.urn);
+                if (res === component || res === logs) continue;
+                // The bucket's pieces belong to the AccessLogBucket, everything else to the service.
+                const expected = res.type.startsWith("aws:s3/") ? logs.urn : component.urn;
+                expect(res.parent, `${res.type} ${res.name}`).to.equal(expected);
             }
         });
 
@@ -172,6 +218,20 @@ describe("NlpService", () => {
             expect(td.executionRoleArn).to.equal(r.one(T.role, "nlp-execution").outputs.arn);
             expect(td.taskRoleArn).to.equal(r.one(T.role, "nlp-task").outputs.arn);
             expect(td.executionRoleArn).to.not.equal(td.taskRoleArn);
+            // Each container's writable /tmp (the root filesystem is read-only).
+            expect(td.volumes).to.deep.equal([
+                { name: "tmp-nlp-client" },
+                { name: "tmp-rake-app" },
+                { name: "tmp-prose-app" },
+            ]);
+            expect(
+                containers(r).map((d) => [d.readonlyRootFilesystem, d.mountPoints]),
+            ).to.deep.equal(
+                ["nlp-client", "rake-app", "prose-app"].map((n) => [
+                    true,
+                    [{ sourceVolume: `tmp-${n}`, containerPath: "/tmp", readOnly: false }],
+                ]),
+            );
         });
 
         it("container definitions: names, images, ports, environment, secret, logs", () => {
@@ -228,31 +288,66 @@ describe("NlpService", () => {
             expect(holdersOf(r, generated)).to.deep.equal([]);
         });
 
-        it("execution role: trusted by ECS tasks of this account, managed policy plus GetSecretValue on that secret only", () => {
-            const trust = policyDoc(r.one(T.role, "nlp-execution").inputs.assumeRolePolicy);
-            const expectedTrust = {
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Service: "ecs-tasks.amazonaws.com" },
-                        Action: "sts:AssumeRole",
-                        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
-                    },
-                ],
-            };
-            expect(trust).to.deep.equal(expectedTrust);
+        it("execution role: trusted by ECS tasks of this account and region only", () => {
+            expect(policyDoc(r.one(T.role, "nlp-execution").inputs.assumeRolePolicy)).to.deep.equal(
+                {
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { Service: "ecs-tasks.amazonaws.com" },
+                            Action: "sts:AssumeRole",
+                            Condition: {
+                                ArnLike: { "aws:SourceArn": `arn:aws:ecs:${REGION}:${ACCOUNT}:*` },
+                                StringEquals: { "aws:SourceAccount": ACCOUNT },
+                            },
+                        },
+                    ],
+                },
+            );
+        });
+
+        it("execution role: no managed policy; pull on exactly the three repositories, its own log streams, the API key", () => {
             const executionRole = r.one(T.role, "nlp-execution").outputs.name;
-            expect(r.one(T.attachment).inputs).to.deep.equal({
-                role: executionRole,
-                policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-            });
-            const inline = r.one(T.rolePolicy);
+            expect(r.ofType(T.attachment)).to.deep.equal([]);
+            const inline = r.one(T.rolePolicy, "nlp-execution");
             expect(inline.inputs.role).to.equal(executionRole);
+            const logGroupArn = r.one(T.logGroup).outputs.arn;
+            expect(logGroupArn).to.match(
+                /^arn:aws:logs:us-west-2:999888777666:log-group:nlp-[0-9a-f]+$/,
+            );
             expect(policyDoc(inline.inputs.policy)).to.deep.equal({
                 Version: "2012-10-17",
                 Statement: [
                     {
+                        Sid: "EcrLogin",
+                        Effect: "Allow",
+                        Action: "ecr:GetAuthorizationToken",
+                        Resource: "*",
+                    },
+                    {
+                        Sid: "PullTaskImages",
+                        Effect: "Allow",
+                        Action: [
+                            "ecr:BatchCheckLayerAvailability",
+                            "ecr:BatchGetImage",
+                            "ecr:GetDownloadUrlForLayer",
+                        ],
+                        // The vendor's repository as its replica in the tasks' region.
+                        Resource: [
+                            "arn:aws:ecr:us-west-2:111222333444:repository/rake-app",
+                            `arn:aws:ecr:us-west-2:${ACCOUNT}:repository/nlp-client`,
+                            `arn:aws:ecr:us-west-2:${ACCOUNT}:repository/prose-app`,
+                        ],
+                    },
+                    {
+                        Sid: "WriteTaskLogs",
+                        Effect: "Allow",
+                        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        Resource: `${logGroupArn}:log-stream:*`,
+                    },
+                    {
+                        Sid: "ReadApiKey",
                         Effect: "Allow",
                         Action: "secretsmanager:GetSecretValue",
                         Resource: r.one(T.secret).outputs.arn,
@@ -292,13 +387,75 @@ describe("NlpService", () => {
             }
         });
 
-        it("load balancer: internet-facing in the public subnets, ALB security group only", () => {
+        it("load balancer: internet-facing in the public subnets, ALB security group only, protected, logging", () => {
             const alb = r.one(T.alb).inputs;
             expect(alb.loadBalancerType).to.equal("application");
             expect(alb.internal).to.equal(false);
             expect(alb.subnets).to.deep.equal(["subnet-pub-a", "subnet-pub-b"]);
             expect(alb.securityGroups).to.deep.equal([r.one(T.sg, "nlp-alb").id]);
             expect(alb.dropInvalidHeaderFields).to.equal(true);
+            expect(alb.enableDeletionProtection).to.equal(true);
+            expect(alb.accessLogs).to.deep.equal({
+                bucket: r.one(T.bucket).outputs.bucket,
+                prefix: "alb",
+                enabled: true,
+            });
+        });
+
+        it("access-log bucket: private, SSE-S3, TLS-only, written by us-west-2's ELB account under alb/AWSLogs/<account>/, expiring after 90 days", () => {
+            const bucket = r.one(T.bucket);
+            const name = bucket.outputs.bucket as string;
+            expect(name).to.match(/^nlp-access-logs-[0-9a-f]{7}$/);
+            expect(bucket.inputs.forceDestroy).to.equal(false);
+            expect(r.one(T.pab).inputs).to.deep.equal({
+                bucket: name,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            });
+            expect(r.one(T.ownership).inputs).to.deep.equal({
+                bucket: name,
+                rule: { objectOwnership: "BucketOwnerEnforced" },
+            });
+            expect(r.one(T.sse).inputs).to.deep.equal({
+                bucket: name,
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+            });
+            expect(r.one(T.lifecycle).inputs).to.deep.equal({
+                bucket: name,
+                rules: [
+                    {
+                        id: "expire-access-logs",
+                        status: "Enabled",
+                        filter: { prefix: "alb/" },
+                        expiration: { days: 90 },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                    },
+                ],
+            });
+            const policy = r.one(T.bucketPolicy);
+            expect(policy.inputs.bucket).to.equal(name);
+            expect(policyDoc(policy.inputs.policy)).to.deep.equal({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "DenyInsecureTransport",
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "s3:*",
+                        Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
+                        Condition: { Bool: { "aws:SecureTransport": "false" } },
+                    },
+                    {
+                        Sid: "LoadBalancerLogDelivery",
+                        Effect: "Allow",
+                        Principal: { AWS: "arn:aws:iam::797873946194:root" },
+                        Action: "s3:PutObject",
+                        Resource: `arn:aws:s3:::${name}/alb/AWSLogs/${ACCOUNT}/*`,
+                    },
+                ],
+            });
         });
 
         it("target group: ip targets on 8080, the seed's /health check, short deregistration", () => {
@@ -323,8 +480,9 @@ describe("NlpService", () => {
             });
         });
 
-        it("one HTTP listener on 80 forwarding to the target group", () => {
+        it("one HTTP listener on 80 forwarding to the target group, not tagged as an explicit choice", () => {
             const l = r.one(T.listener, "nlp-http").inputs;
+            expect(l.tags).to.deep.equal({ Name: "nlp-http" });
             expect(l.loadBalancerArn).to.equal(r.one(T.alb).outputs.arn);
             expect([l.port, l.protocol, l.certificateArn, l.sslPolicy]).to.deep.equal([
                 80,
@@ -358,6 +516,8 @@ describe("NlpService", () => {
                 },
             ]);
             expect(s.healthCheckGracePeriodSeconds).to.equal(60);
+            // `up` fails when the tasks do (e.g. an image that cannot be pulled).
+            expect(s.waitForSteadyState).to.equal(true);
             // A new key version rolls the tasks (secrets are read at task start).
             expect(s.forceNewDeployment).to.equal(true);
             expect(s.triggers).to.deep.equal({
@@ -544,6 +704,202 @@ describe("NlpService", () => {
         // mock runtime cannot report that error, so it is tested there.
     });
 
+    describe("nlp.domain: ACM certificate validated in the public zone, HTTPS only, alias record", () => {
+        let r: TestRun;
+        before(async () => {
+            r = await deploy({ domain: { name: "NLP.Example.com.", hostedZone: "example.com" } });
+        });
+
+        it("requests a DNS-validated certificate, writes its record in the zone and waits for it", () => {
+            const cert = r.one(T.cert);
+            expect(cert.inputs).to.deep.equal({
+                domainName: "nlp.example.com",
+                validationMethod: "DNS",
+                tags: { Name: "nlp-certificate" },
+            });
+            const dvo = (cert.outputs.domainValidationOptions as any[])[0];
+            const validation = r.one(T.record, "nlp-cert-validation");
+            const alias = r.one(T.record, "nlp-alias");
+            // Both records go to the zone the lookup found by name.
+            expect(validation.inputs.zoneId).to.match(/^Z[0-9A-F]{20}$/);
+            expect(alias.inputs.zoneId).to.equal(validation.inputs.zoneId);
+            expect(validation.inputs).to.deep.equal({
+                zoneId: validation.inputs.zoneId,
+                name: dvo.resourceRecordName,
+                type: "CNAME",
+                records: [dvo.resourceRecordValue],
+                ttl: 300,
+                allowOverwrite: true,
+            });
+            expect(r.one(T.certValidation).inputs).to.deep.equal({
+                certificateArn: cert.outputs.arn,
+                validationRecordFqdns: [validation.outputs.fqdn],
+            });
+        });
+
+        it("443 uses the validated certificate with TLS 1.2+; 80 only redirects", () => {
+            const httpsL = r.one(T.listener, "nlp-https").inputs;
+            expect([httpsL.port, httpsL.protocol, httpsL.sslPolicy]).to.deep.equal([
+                443,
+                "HTTPS",
+                "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            ]);
+            expect(httpsL.certificateArn).to.equal(r.one(T.certValidation).outputs.certificateArn);
+            expect(httpsL.certificateArn).to.equal(r.one(T.cert).outputs.arn);
+            expect(r.one(T.listener, "nlp-http").inputs.defaultActions).to.deep.equal([
+                {
+                    type: "redirect",
+                    redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
+                },
+            ]);
+        });
+
+        it("points an alias A record at the load balancer, and the url is the domain", () => {
+            const alb = r.one(T.alb).outputs;
+            expect(r.one(T.record, "nlp-alias").inputs).to.deep.equal({
+                zoneId: r.one(T.record, "nlp-alias").inputs.zoneId,
+                name: "nlp.example.com",
+                type: "A",
+                aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }],
+            });
+            expect(r.outputs.url).to.equal("https://nlp.example.com");
+        });
+
+        it("with certificateArn as well: that certificate, no request, still the alias", async () => {
+            const both = await deploy({
+                domain: { name: "nlp.example.com", hostedZone: "example.com" },
+                certificateArn: CERT,
+            });
+            expect(both.ofType(T.cert)).to.deep.equal([]);
+            expect(both.ofType(T.certValidation)).to.deep.equal([]);
+            expect(both.one(T.listener, "nlp-https").inputs.certificateArn).to.equal(CERT);
+            expect(both.ofType(T.record).map((x) => x.name)).to.deep.equal(["nlp-alias"]);
+        });
+    });
+
+    describe("internal: true", () => {
+        let r: TestRun;
+        before(async () => {
+            r = await deploy({
+                internal: true,
+                publicSubnetIds: [],
+                clientCidrs: ["10.20.0.0/16", "192.168.0.0/24"],
+                allowPlainHttp: true,
+            });
+        });
+
+        it("an internal load balancer in the private subnets", () => {
+            const alb = r.one(T.alb).inputs;
+            expect(alb.internal).to.equal(true);
+            expect(alb.subnets).to.deep.equal(["subnet-priv-a", "subnet-priv-b"]);
+            expect(r.one(T.sg, "nlp-alb").inputs.description).to.equal(
+                "Internal load balancer of nlp",
+            );
+            expect(r.outputs.url).to.match(/^http:\/\/internal-nlp-/);
+        });
+
+        it("answers only the listed networks, nothing from the world", () => {
+            expect(ruleTable(r)).to.deep.equal([
+                "nlp-alb in tcp/80-80 cidr:10.20.0.0/16",
+                "nlp-alb in tcp/80-80 cidr:192.168.0.0/24",
+                "nlp-alb out tcp/8080-8080 sg:nlp-tasks",
+                "nlp-tasks in tcp/8080-8080 sg:nlp-alb",
+                "nlp-tasks out tcp/443-443 pl:pl-68a54001",
+                "nlp-tasks out tcp/443-443 sg:sg-endpoints",
+            ]);
+            expect(
+                r
+                    .ofType(T.ingress)
+                    .map((i) => i.name)
+                    .sort(),
+            ).to.deep.equal([
+                "nlp-alb-in-80-10-20-0-0-16",
+                "nlp-alb-in-80-192-168-0-0-24",
+                "nlp-tasks-in-alb",
+            ]);
+        });
+
+        it("allowPlainHttp tags the forwarding listener for the policy pack", () => {
+            const l = r.one(T.listener, "nlp-http").inputs;
+            expect(l.defaultActions).to.deep.equal([
+                { type: "forward", targetGroupArn: r.one(T.tg).outputs.arn },
+            ]);
+            expect(l.tags).to.deep.equal({
+                Name: "nlp-http",
+                "ecr-private-access:allow-plain-http": "true",
+            });
+        });
+    });
+
+    describe("throwaway stack: deletion protection off, access logs off", () => {
+        it("deletionProtection: false unprotects the load balancer and lets destroy empty the log bucket", async () => {
+            const r = await deploy({ deletionProtection: false, accessLogRetentionDays: 7 });
+            expect(r.one(T.alb).inputs.enableDeletionProtection).to.equal(false);
+            expect(r.one(T.bucket).inputs.forceDestroy).to.equal(true);
+            const rules = r.one(T.lifecycle).inputs.rules as any[];
+            expect(rules[0].expiration).to.deep.equal({ days: 7 });
+        });
+        it("accessLogs: false builds no bucket and sets no accessLogs", async () => {
+            const r = await deploy({ accessLogs: false });
+            expect(r.resources.filter((x) => x.type.startsWith("aws:s3/"))).to.deep.equal([]);
+            expect(r.one(T.alb).inputs.accessLogs).to.equal(undefined);
+        });
+    });
+
+    describe("waf", () => {
+        it("a regional web ACL with the default managed groups, associated with the load balancer", async () => {
+            const r = await deploy({ waf: {} });
+            const acl = r.one(T.webAcl);
+            expect(acl.inputs.scope).to.equal("REGIONAL");
+            expect(acl.inputs.defaultAction).to.deep.equal({ allow: {} });
+            expect((acl.inputs.rules as any[]).map((x) => [x.priority, x.name])).to.deep.equal([
+                [0, "AWSManagedRulesAmazonIpReputationList"],
+                [1, "AWSManagedRulesCommonRuleSet"],
+                [2, "AWSManagedRulesKnownBadInputsRuleSet"],
+            ]);
+            expect((acl.inputs.rules as any[])[1]).to.deep.equal({
+                name: "AWSManagedRulesCommonRuleSet",
+                priority: 1,
+                overrideAction: { none: {} },
+                statement: {
+                    managedRuleGroupStatement: {
+                        vendorName: "AWS",
+                        name: "AWSManagedRulesCommonRuleSet",
+                    },
+                },
+                visibilityConfig: {
+                    cloudwatchMetricsEnabled: true,
+                    metricName: "AWSManagedRulesCommonRuleSet",
+                    sampledRequestsEnabled: true,
+                },
+            });
+            expect(r.one(T.webAclAssociation).inputs).to.deep.equal({
+                resourceArn: r.one(T.alb).outputs.arn,
+                webAclArn: acl.outputs.arn,
+            });
+        });
+        it("takes the groups given, in order", async () => {
+            const r = await deploy({ waf: { ruleGroups: ["AWSManagedRulesSQLiRuleSet"] } });
+            expect((r.one(T.webAcl).inputs.rules as any[]).map((x) => x.name)).to.deep.equal([
+                "AWSManagedRulesSQLiRuleSet",
+            ]);
+        });
+    });
+
+    describe("first deploy: images in the stack's own repositories are read before the task definition", () => {
+        it("a missing push fails the run (the task definition input cannot resolve) with a message naming it", async () => {
+            const message = await failure(deploy({}, { missingImages: ["prose-app:1.1.0"] }));
+            expect(message).to.contain(
+                `\`images.proseApp\`: ${CUSTOMER}/prose-app:1.1.0 has not been pushed yet. Push it (docker push ${CUSTOMER}/prose-app:1.1.0`,
+            );
+            expect(message).to.contain("run `pulumi up` again");
+        });
+        it("the vendor's image is not read (pull-only rights), so its absence does not stop the plan", async () => {
+            const r = await deploy({}, { missingImages: ["rake-app:1.1.0"] });
+            expect(containers(r)[1].image).to.equal(`${VENDOR}/rake-app:1.1.0`);
+        });
+    });
+
     describe("bad arguments fail before anything is registered", () => {
         const cases: [string, Partial<NlpServiceArgs>, RegExp][] = [
             [
@@ -595,6 +951,30 @@ describe("NlpService", () => {
                 "a latest image",
                 { images: { ...baseArgs().images, nlpClient: `${CUSTOMER}/nlp-client:latest` } },
                 /^`images.nlpClient` must name a version, not `latest`/,
+            ],
+            [
+                "internal without clientCidrs",
+                { internal: true },
+                /^`clientCidrs` is required with `internal`/,
+            ],
+            [
+                "allowPlainHttp with a certificate",
+                { certificateArn: CERT, allowPlainHttp: true },
+                /^`allowPlainHttp` has no effect with `domain` or `certificateArn`/,
+            ],
+            [
+                "an unknown WAF rule group",
+                { waf: { ruleGroups: ["AWSManagedRulesEverything"] } },
+                /^`waf.ruleGroups\[0\]` "AWSManagedRulesEverything" is not a known AWS managed rule group$/,
+            ],
+            [
+                "internal with one private subnet",
+                {
+                    internal: true,
+                    clientCidrs: ["10.0.0.0/16"],
+                    privateSubnetIds: ["subnet-priv-a"],
+                },
+                /^`privateSubnetIds` must list at least two subnets in different AZs \(the internal load balancer needs two\)/,
             ],
             [
                 "an untagged image",

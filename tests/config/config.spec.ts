@@ -74,6 +74,51 @@ describe("config: valid stacks", () => {
         expect(cfg.idc).to.equal(undefined);
     });
 
+    it("defaults the NLP edge to logs on, deletion protection on, internet-facing, no WAF", () => {
+        const nlp = parseStackConfig(base(), "customer").nlp!;
+        expect({
+            internal: nlp.internal,
+            allowPlainHttp: nlp.allowPlainHttp,
+            accessLogs: nlp.accessLogs,
+            accessLogRetentionDays: nlp.accessLogRetentionDays,
+            deletionProtection: nlp.deletionProtection,
+            waf: nlp.waf,
+            domain: nlp.domain,
+            clientCidrs: nlp.clientCidrs,
+        }).to.deep.equal({
+            internal: false,
+            allowPlainHttp: false,
+            accessLogs: true,
+            accessLogRetentionDays: 90,
+            deletionProtection: true,
+            waf: undefined,
+            domain: undefined,
+            clientCidrs: undefined,
+        });
+    });
+
+    it("accepts an internal service without public subnets, a domain, and the default WAF groups", () => {
+        const raw = base();
+        raw[`${P}:network`] = obj({ cidr: "10.20.0.0/16", azCount: 2 });
+        raw[`${P}:nlp`] = obj({
+            vendorStack: "organization/ecr-private-access/vendor",
+            imageTags: { nlpClient: "1.0.0", rakeApp: "1.0.0", proseApp: "1.0.0" },
+            internal: true,
+            domain: "nlp.internal.example.com",
+            hostedZone: "example.com.",
+            waf: {},
+        });
+        const nlp = parseStackConfig(raw, "customer").nlp!;
+        expect(nlp.internal).to.equal(true);
+        expect(nlp.waf).to.deep.equal({
+            ruleGroups: [
+                "AWSManagedRulesAmazonIpReputationList",
+                "AWSManagedRulesCommonRuleSet",
+                "AWSManagedRulesKnownBadInputsRuleSet",
+            ],
+        });
+    });
+
     it("adds the IDC CIDR to the endpoint ingress and keeps ec2 endpoints off", () => {
         const cfg = parseStackConfig(idcBase(), "idc-sim");
         expect(cfg.endpoints!.onPremisesCidrs).to.deep.equal(["10.100.0.0/16"]);
@@ -356,7 +401,7 @@ describe("config: invalid stacks name the key and the rule", () => {
             "NLP service without public subnets for its load balancer",
             (r) => (r[`${P}:network`] = obj({ cidr: "10.20.0.0/16" })),
             `${P}:network.publicSubnets`,
-            /must be true when `nlp` is on/,
+            /must be true when `nlp` is on: the internet-facing load balancer needs public subnets \(or set nlp.internal: true\)/,
         ],
         [
             "NLP image repository the stack does not own",
@@ -409,6 +454,202 @@ describe("config: invalid stacks name the key and the rule", () => {
                 })),
             `${P}:repositories.consumers.accounts`,
             /would be 10\d{3} characters, over ECR's limit of 10240; grant .*consumers\.organizationId/,
+        ],
+        [
+            "domain without its hosted zone",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    domain: "nlp.example.com",
+                })),
+            `${P}:nlp.hostedZone`,
+            /^is required with nlp.domain: the public hosted zone the name lives in/,
+        ],
+        [
+            "domain outside its hosted zone",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    domain: "nlp.example.org",
+                    hostedZone: "example.com",
+                })),
+            `${P}:nlp.domain`,
+            /^"nlp.example.org" is not in the hosted zone "example.com"$/,
+        ],
+        [
+            "domain that is not a DNS name",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    domain: "*.example.com",
+                    hostedZone: "example.com",
+                })),
+            `${P}:nlp.domain`,
+            /is not a DNS name/,
+        ],
+        [
+            "domain in AWS's namespace",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    domain: "nlp.us-west-2.elb.amazonaws.com",
+                    hostedZone: "amazonaws.com",
+                })),
+            `${P}:nlp.domain`,
+            /is an AWS service name; use a domain you own/,
+        ],
+        [
+            "hosted zone without a domain",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    hostedZone: "example.com",
+                })),
+            `${P}:nlp.hostedZone`,
+            /^is only used with nlp.domain$/,
+        ],
+        [
+            "certificate from another region",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    certificateArn:
+                        "arn:aws:acm:us-east-1:444455556666:certificate/0a1b2c3d-1111-2222-3333-444455556666",
+                })),
+            `${P}:nlp.certificateArn`,
+            /^is in us-east-1, but a load balancer only uses ACM certificates from its own region \(us-west-2\)$/,
+        ],
+        [
+            "allowPlainHttp next to HTTPS",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    domain: "nlp.example.com",
+                    hostedZone: "example.com",
+                    allowPlainHttp: true,
+                })),
+            `${P}:nlp.allowPlainHttp`,
+            /^has no effect with nlp.domain or nlp.certificateArn/,
+        ],
+        [
+            "client CIDR that is not a CIDR",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    clientCidrs: ["10.0.0.0/33"],
+                })),
+            `${P}:nlp.clientCidrs[0]`,
+            /./,
+        ],
+        [
+            "empty client CIDR list",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    clientCidrs: [],
+                })),
+            `${P}:nlp.clientCidrs`,
+            /^must list at least one CIDR/,
+        ],
+        [
+            "access-log retention of 0 days",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    accessLogRetentionDays: 0,
+                })),
+            `${P}:nlp.accessLogRetentionDays`,
+            />=1/,
+        ],
+        [
+            "unknown WAF rule group",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    waf: { ruleGroups: ["AWSManagedRulesCommonRuleSet", "MyRules"] },
+                })),
+            `${P}:nlp.waf.ruleGroups[1]`,
+            /^"MyRules" is not an AWS managed rule group this stack knows/,
+        ],
+        [
+            "paid WAF rule group",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    waf: { ruleGroups: ["AWSManagedRulesBotControlRuleSet"] },
+                })),
+            `${P}:nlp.waf.ruleGroups[0]`,
+            /^"AWSManagedRulesBotControlRuleSet" carries a subscription and per-request fee/,
+        ],
+        [
+            "WAF rule group listed twice",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    waf: {
+                        ruleGroups: ["AWSManagedRulesSQLiRuleSet", "AWSManagedRulesSQLiRuleSet"],
+                    },
+                })),
+            `${P}:nlp.waf.ruleGroups[1]`,
+            /^"AWSManagedRulesSQLiRuleSet" is listed twice$/,
+        ],
+        [
+            "WAF over the 1,500 WCUs the base price covers",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    waf: {
+                        ruleGroups: [
+                            "AWSManagedRulesCommonRuleSet",
+                            "AWSManagedRulesSQLiRuleSet",
+                            "AWSManagedRulesLinuxRuleSet",
+                            "AWSManagedRulesWindowsRuleSet",
+                            "AWSManagedRulesKnownBadInputsRuleSet",
+                            "AWSManagedRulesUnixRuleSet",
+                        ],
+                    },
+                })),
+            `${P}:nlp.waf.ruleGroups`,
+            /^need 1600 web ACL capacity units; the web ACL's base price covers 1500/,
+        ],
+        [
+            "unknown key in the WAF block",
+            (r) =>
+                (r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    waf: { rules: [] },
+                })),
+            `${P}:nlp.waf.rules`,
+            /unknown key/,
+        ],
+        [
+            "public tasks with an internal load balancer still need public subnets",
+            (r) => {
+                r[`${P}:network`] = obj({ cidr: "10.20.0.0/16" });
+                r[`${P}:nlp`] = obj({
+                    vendorStack: "o/p/vendor",
+                    imageTags: { nlpClient: "1", rakeApp: "1", proseApp: "1" },
+                    internal: true,
+                    publicTasks: true,
+                });
+            },
+            `${P}:network.publicSubnets`,
+            /^must be true when nlp.publicTasks is true/,
         ],
         [
             "block that is not a mapping",

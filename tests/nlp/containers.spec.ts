@@ -13,6 +13,7 @@ import {
     NlpServiceChecks,
     nlpEnvironment,
     portValue,
+    taskVolumes,
 } from "../../src/nlp/containers";
 
 const CUSTOMER = "999888777666.dkr.ecr.us-west-2.amazonaws.com";
@@ -108,6 +109,9 @@ describe("nlp/containers", () => {
                     ],
                     secrets: apiKeySecret,
                     readonlyRootFilesystem: true,
+                    mountPoints: [
+                        { sourceVolume: "tmp-nlp-client", containerPath: "/tmp", readOnly: false },
+                    ],
                     logConfiguration: log("nlp-client"),
                 },
                 {
@@ -120,6 +124,9 @@ describe("nlp/containers", () => {
                     environment: [{ name: "RAKE_PORT", value: "8081" }],
                     secrets: apiKeySecret,
                     readonlyRootFilesystem: true,
+                    mountPoints: [
+                        { sourceVolume: "tmp-rake-app", containerPath: "/tmp", readOnly: false },
+                    ],
                     logConfiguration: log("rake-app"),
                 },
                 {
@@ -132,9 +139,23 @@ describe("nlp/containers", () => {
                     environment: [{ name: "PROSE_PORT", value: "8082" }],
                     secrets: apiKeySecret,
                     readonlyRootFilesystem: true,
+                    mountPoints: [
+                        { sourceVolume: "tmp-prose-app", containerPath: "/tmp", readOnly: false },
+                    ],
                     logConfiguration: log("prose-app"),
                 },
             ]);
+        });
+
+        it("mounts each container's own writable /tmp, declared once as a task volume", () => {
+            expect(taskVolumes()).to.deep.equal([
+                { name: "tmp-nlp-client" },
+                { name: "tmp-rake-app" },
+                { name: "tmp-prose-app" },
+            ]);
+            const sources = defs.flatMap((d) => d.mountPoints.map((m) => m.sourceVolume));
+            expect(sources).to.deep.equal(taskVolumes().map((v) => v.name));
+            expect(new Set(sources).size).to.equal(3);
         });
 
         it("uses the vendor image exactly as given (another account)", () => {
@@ -332,6 +353,7 @@ describe("nlp/containers", () => {
             logRetentionDays: 30,
             portFormat: "number",
             publicTasks: false,
+            internal: false,
             privateSubnetCount: 2,
             publicSubnetCount: 2,
             hasEndpointSecurityGroup: true,
@@ -372,7 +394,15 @@ describe("nlp/containers", () => {
             );
             expect(broken({ portFormat: "port" as never })).to.throw(/`portFormat`/);
             expect(broken({ publicSubnetCount: 1 })).to.throw(
-                /`publicSubnetIds` must list at least two subnets/,
+                /^`publicSubnetIds` must list at least two subnets in different AZs \(the internet-facing load balancer needs two\), got 1$/,
+            );
+            // Internal: the load balancer runs in the private subnets, no public one is needed.
+            expect(broken({ internal: true, publicSubnetCount: 0 })).to.not.throw();
+            expect(broken({ internal: true, privateSubnetCount: 1 })).to.throw(
+                /^`privateSubnetIds` must list at least two subnets in different AZs \(the internal load balancer needs two\), got 1$/,
+            );
+            expect(broken({ publicTasks: true, internal: true, publicSubnetCount: 0 })).to.throw(
+                /^`publicSubnetIds` must list at least one subnet when `publicTasks` is true$/,
             );
             expect(broken({ privateSubnetCount: 0 })).to.throw(
                 /`privateSubnetIds` must list at least one subnet/,

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as path from "path";
 import * as fs from "fs";
+import * as os from "os";
 import { renderMermaid } from "../../src/report/diagram";
 import type { Plan, PlanResource } from "../../src/report/plan";
 import { PlanConfigError, planStack, stackFiles } from "../../tools/plan";
@@ -109,16 +110,58 @@ describe("the shipped stacks, planned offline", function () {
         );
     });
 
-    it("customer: no task or endpoint route reaches the internet; only the ALB subnets do", () => {
-        const routes = ofType(plans.customer, "aws:ec2/route:Route");
-        expect(routes.map((r) => r.inputs.destinationCidrBlock)).to.deep.equal(["0.0.0.0/0"]);
-        const publicTable = ofType(plans.customer, "aws:ec2/routeTable:RouteTable").find(
-            (t) => t.name === "network-public",
-        )!;
-        expect(routes[0].inputs.routeTableId).to.equal(publicTable.id);
-        expect(ofType(plans.customer, "aws:ec2/natGateway:NatGateway")).to.have.length(0);
-        const service = ofType(plans.customer, "aws:ecs/service:Service")[0];
+    it("customer: exposes nothing: no internet route or gateway, an internal load balancer in the private subnets", () => {
+        const plan = plans.customer;
+        expect(ofType(plan, "aws:ec2/route:Route")).to.deep.equal([]);
+        expect(ofType(plan, "aws:ec2/internetGateway:InternetGateway")).to.deep.equal([]);
+        expect(ofType(plan, "aws:ec2/natGateway:NatGateway")).to.deep.equal([]);
+        const subnets = ofType(plan, "aws:ec2/subnet:Subnet");
+        expect(subnets.map((s) => s.inputs.mapPublicIpOnLaunch ?? false)).to.deep.equal([
+            false,
+            false,
+        ]);
+        const alb = ofType(plan, "aws:lb/loadBalancer:LoadBalancer")[0];
+        expect(alb.inputs.internal).to.equal(true);
+        expect([...(alb.inputs.subnets as string[])].sort()).to.deep.equal(
+            subnets.map((s) => s.id).sort(),
+        );
+        // Only the VPC may reach the listener.
+        const albSg = (alb.inputs.securityGroups as string[])[0];
+        const ingress = ofType(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            .filter((r) => r.inputs.securityGroupId === albSg)
+            .map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort]);
+        expect(ingress).to.deep.equal([["10.20.0.0/16", 80]]);
+        const service = ofType(plan, "aws:ecs/service:Service")[0];
         expect((service.inputs.networkConfiguration as any).assignPublicIp).to.equal(false);
+    });
+
+    it("customer: its policy findings are the advisories for the plain HTTP it chose explicitly and its example accounts", () => {
+        expect(plans.customer.violations.map((v) => [v.policy, v.enforcementLevel])).to.deep.equal([
+            ["alb-plain-http-allowed", "advisory"],
+            ["example-account-ids", "advisory"],
+            ["example-account-ids", "advisory"],
+        ]);
+    });
+
+    it("customer: without the explicit opt-in, its plain HTTP is a mandatory violation (exit 1)", async () => {
+        const text = fs
+            .readFileSync(stackFile("customer"), "utf8")
+            .replace(/^\s*allowPlainHttp: true\n/m, "");
+        expect(text).to.not.match(/^\s*allowPlainHttp:/m);
+        const file = path.join(
+            fs.mkdtempSync(path.join(os.tmpdir(), "nlp-")),
+            "Pulumi.customer.yaml",
+        );
+        fs.writeFileSync(file, text);
+        const plan = await planStack({
+            stackFile: file,
+            stackOutputs: { vendor: plans.vendor.outputs },
+        });
+        expect(
+            plan.violations
+                .filter((v) => v.enforcementLevel === "mandatory")
+                .map((v) => [v.policy, v.urn?.split("::").pop()]),
+        ).to.deep.equal([["alb-http-redirects-to-https", "nlp-http"]]);
     });
 
     it("idc-sim: builds in two regions, associates the ECR zones with the IDC VPC across regions", () => {

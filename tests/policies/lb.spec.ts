@@ -1,16 +1,24 @@
 import { expect } from "chai";
-import { albHttpRedirectsToHttps, albHttpsTls12 } from "../../policies/rules/lb";
+import {
+    albAccessLogs,
+    albDeletionProtection,
+    albHttpRedirectsToHttps,
+    albHttpsTls12,
+    albPlainHttpAllowed,
+    PLAIN_HTTP_TAG,
+} from "../../policies/rules/lb";
+import { PLAIN_HTTP_TAG as PROGRAM_PLAIN_HTTP_TAG } from "../../src/nlp/edge";
 import {
     StackResource,
     UNKNOWN_ARRAY,
+    UNKNOWN_BOOL,
+    UNKNOWN_OBJECT,
     UNKNOWN_STRING,
     runResource,
-    runStack,
-    stackMessages,
-    urnOf,
 } from "../helpers/policyHarness";
 
 const LISTENER = "aws:lb/listener:Listener";
+const LB = "aws:lb/loadBalancer:LoadBalancer";
 const LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/nlp/abc";
 const CERT = "arn:aws:acm:us-east-1:111122223333:certificate/abc";
 
@@ -38,40 +46,52 @@ const https = () =>
     });
 
 describe("policy alb-http-redirects-to-https", () => {
-    it("passes HTTP that redirects next to HTTPS", () => {
-        const r = [
-            https(),
-            listener("http", { port: 80, protocol: "HTTP", defaultActions: [redirect] }),
-        ];
-        expect(stackMessages(albHttpRedirectsToHttps, r)).to.deep.equal([]);
+    const http = (props: Record<string, unknown>, config?: object) =>
+        runResource(
+            albHttpRedirectsToHttps,
+            LISTENER,
+            { loadBalancerArn: LB_ARN, port: 80, protocol: "HTTP", ...props },
+            { config },
+        );
+    const FORWARD_MESSAGE =
+        'HTTP listener (port 80) must only redirect to HTTPS, but its default actions are "forward": requests and the API key cross the network in clear text. Serve HTTPS (nlp.domain or nlp.certificateArn), or accept plain HTTP explicitly with nlp.allowPlainHttp: true (the "ecr-private-access:allow-plain-http: true" tag). (CKV_AWS_2)';
+
+    it("passes HTTP that only redirects to HTTPS, and HTTPS listeners", () => {
+        expect(http({ defaultActions: [redirect] })).to.deep.equal([]);
+        expect(runResource(albHttpRedirectsToHttps, LISTENER, https().props)).to.deep.equal([]);
     });
-    it("passes an HTTP-only stack unless requireHttps", () => {
-        const r = [listener("http", { port: 80, protocol: "HTTP", defaultActions: [forward] })];
-        expect(stackMessages(albHttpRedirectsToHttps, r)).to.deep.equal([]);
+    it("reports plain HTTP forwarding, with or without an HTTPS listener beside it", () => {
+        expect(http({ defaultActions: [forward] })).to.deep.equal([FORWARD_MESSAGE]);
+    });
+    it("the same on the aws:alb/listener alias type", () => {
         expect(
-            stackMessages(albHttpRedirectsToHttps, r, { config: { requireHttps: true } }),
-        ).to.deep.equal([
-            'HTTP listener "http" (port 80) must only redirect to HTTPS, but its default actions are "forward" (CKV_AWS_2).',
+            runResource(albHttpRedirectsToHttps, "aws:alb/listener:Listener", {
+                port: 80,
+                protocol: "HTTP",
+                defaultActions: [forward],
+            }),
+        ).to.deep.equal([FORWARD_MESSAGE]);
+    });
+    it("accepts the explicit opt-in tag, unless the pack's config refuses opt-ins", () => {
+        const tagged = {
+            defaultActions: [forward],
+            tags: { Name: "nlp-http", [PLAIN_HTTP_TAG]: "true" },
+        };
+        expect(http(tagged)).to.deep.equal([]);
+        expect(http({ ...tagged, tags: { [PLAIN_HTTP_TAG]: "false" } })).to.deep.equal([
+            FORWARD_MESSAGE,
+        ]);
+        expect(http(tagged, { allowOptInTag: false })).to.deep.equal([
+            'HTTP listener (port 80) must only redirect to HTTPS, but its default actions are "forward": requests and the API key cross the network in clear text. It is tagged "ecr-private-access:allow-plain-http", but this pack\'s config refuses that opt-in (allowOptInTag: false). (CKV_AWS_2)',
         ]);
     });
-    it("reports HTTP forwarding when an HTTPS listener exists", () => {
-        const r = [
-            https(),
-            listener("http", { port: 80, protocol: "HTTP", defaultActions: [forward] }),
-        ];
-        expect(runStack(albHttpRedirectsToHttps, r)).to.deep.equal([
-            {
-                message:
-                    'HTTP listener "http" (port 80) must only redirect to HTTPS, but its default actions are "forward" (CKV_AWS_2).',
-                urn: urnOf(LISTENER, "http"),
-            },
-        ]);
+    it("keeps its tag in step with the program's", () => {
+        expect(PLAIN_HTTP_TAG).to.equal(PROGRAM_PLAIN_HTTP_TAG);
     });
     it("reports a redirect to plain HTTP (protocol defaults to HTTP without a certificate)", () => {
-        const r = [
-            https(),
-            listener("http", {
-                port: 80,
+        expect(
+            runResource(albHttpRedirectsToHttps, LISTENER, {
+                port: 8080,
                 defaultActions: [
                     {
                         type: "redirect",
@@ -79,23 +99,89 @@ describe("policy alb-http-redirects-to-https", () => {
                     },
                 ],
             }),
-        ];
-        expect(stackMessages(albHttpRedirectsToHttps, r)).to.deep.equal([
-            'HTTP listener "http" (port 80) must only redirect to HTTPS, but its default actions are "redirect" (CKV_AWS_2).',
+        ).to.deep.equal([
+            'HTTP listener (port 8080) must only redirect to HTTPS, but its default actions are "redirect": requests and the API key cross the network in clear text. Serve HTTPS (nlp.domain or nlp.certificateArn), or accept plain HTTP explicitly with nlp.allowPlainHttp: true (the "ecr-private-access:allow-plain-http: true" tag). (CKV_AWS_2)',
         ]);
     });
+    it("reports an HTTP listener with no action at all", () => {
+        expect(http({ defaultActions: [] })[0]).to.contain('default actions are "none"');
+    });
     it("skips unknown values", () => {
-        const r = [
-            https(),
-            listener("a", { port: 80, protocol: "HTTP", defaultActions: UNKNOWN_ARRAY }),
-            listener("b", { port: 80, protocol: UNKNOWN_STRING, defaultActions: [forward] }),
-            listener("c", {
-                port: 80,
-                protocol: "HTTP",
-                defaultActions: [{ type: UNKNOWN_STRING }],
+        expect(http({ defaultActions: UNKNOWN_ARRAY })).to.deep.equal([]);
+        expect(http({ protocol: UNKNOWN_STRING, defaultActions: [forward] })).to.deep.equal([]);
+        expect(http({ defaultActions: [{ type: UNKNOWN_STRING }] })).to.deep.equal([]);
+        expect(http({ defaultActions: [forward], tags: UNKNOWN_OBJECT })).to.deep.equal([]);
+    });
+});
+
+describe("policy alb-plain-http-allowed (advisory)", () => {
+    const run = (props: Record<string, unknown>) =>
+        runResource(albPlainHttpAllowed, LISTENER, { port: 80, protocol: "HTTP", ...props });
+    it("reports a forwarding HTTP listener that carries the opt-in tag", () => {
+        expect(albPlainHttpAllowed.enforcementLevel).to.equal("advisory");
+        expect(
+            run({ defaultActions: [forward], tags: { [PLAIN_HTTP_TAG]: "true" } }),
+        ).to.deep.equal([
+            'HTTP listener (port 80) serves plain HTTP by explicit choice ("ecr-private-access:allow-plain-http: true"): the API key travels in clear text on every network between the clients and the load balancer; set nlp.domain or nlp.certificateArn for HTTPS.',
+        ]);
+    });
+    it("is silent without the tag (the mandatory rule speaks) and for redirects", () => {
+        expect(run({ defaultActions: [forward] })).to.deep.equal([]);
+        expect(
+            run({ defaultActions: [redirect], tags: { [PLAIN_HTTP_TAG]: "true" } }),
+        ).to.deep.equal([]);
+    });
+});
+
+describe("policy alb-access-logs", () => {
+    const LOGS = { bucket: "nlp-access-logs-1a2b3c4", prefix: "alb", enabled: true };
+    const lb = (props: Record<string, unknown>, type = LB) =>
+        runResource(albAccessLogs, type, { loadBalancerType: "application", ...props });
+    it("passes an ALB that logs to a bucket, on both type tokens", () => {
+        expect(lb({ accessLogs: LOGS })).to.deep.equal([]);
+        expect(lb({ accessLogs: LOGS }, "aws:alb/loadBalancer:LoadBalancer")).to.deep.equal([]);
+    });
+    it("reports an ALB without logs, with logs disabled, or without a bucket", () => {
+        const msg = (why: string) =>
+            `Application Load Balancer keeps no access logs (accessLogs ${why}): requests leave no record for an investigation. Keep nlp.accessLogs on (the default) (CKV_AWS_91).`;
+        expect(lb({})).to.deep.equal([msg("unset")]);
+        expect(lb({ loadBalancerType: undefined })).to.deep.equal([msg("unset")]);
+        expect(lb({ accessLogs: { ...LOGS, enabled: false } })).to.deep.equal([msg("disabled")]);
+        expect(lb({ accessLogs: { enabled: true, bucket: "" } })).to.deep.equal([
+            msg("without a bucket"),
+        ]);
+        expect(lb({}, "aws:alb/loadBalancer:LoadBalancer")).to.deep.equal([msg("unset")]);
+    });
+    it("ignores network load balancers and unknown values", () => {
+        expect(lb({ loadBalancerType: "network" })).to.deep.equal([]);
+        expect(lb({ accessLogs: UNKNOWN_OBJECT })).to.deep.equal([]);
+        expect(lb({ accessLogs: { ...LOGS, bucket: UNKNOWN_STRING } })).to.deep.equal([]);
+        expect(lb({ loadBalancerType: UNKNOWN_STRING })).to.deep.equal([]);
+    });
+});
+
+describe("policy alb-deletion-protection (advisory)", () => {
+    const MESSAGE =
+        "Load balancer has no deletion protection: one mistaken `pulumi destroy` or console click removes the service's entry point and its DNS name. Leave nlp.deletionProtection on except in throwaway stacks (CKV_AWS_150).";
+    it("passes protected load balancers, reports unprotected ones", () => {
+        expect(albDeletionProtection.enforcementLevel).to.equal("advisory");
+        expect(
+            runResource(albDeletionProtection, LB, { enableDeletionProtection: true }),
+        ).to.deep.equal([]);
+        expect(
+            runResource(albDeletionProtection, LB, { enableDeletionProtection: false }),
+        ).to.deep.equal([MESSAGE]);
+        expect(runResource(albDeletionProtection, LB, {})).to.deep.equal([MESSAGE]);
+        expect(
+            runResource(albDeletionProtection, "aws:alb/loadBalancer:LoadBalancer", {
+                enableDeletionProtection: false,
             }),
-        ];
-        expect(stackMessages(albHttpRedirectsToHttps, r)).to.deep.equal([]);
+        ).to.deep.equal([MESSAGE]);
+    });
+    it("skips an unknown value", () => {
+        expect(
+            runResource(albDeletionProtection, LB, { enableDeletionProtection: UNKNOWN_BOOL }),
+        ).to.deep.equal([]);
     });
 });
 

@@ -70,6 +70,9 @@ describe("policy pack", () => {
             "ecs-container-insights": ["CKV_AWS_65"],
             "alb-http-redirects-to-https": ["CKV_AWS_2"],
             "alb-https-tls12": ["CKV_AWS_103"],
+            "alb-access-logs": ["CKV_AWS_91"],
+            "alb-deletion-protection": ["CKV_AWS_150"],
+            "s3-bucket-locked-down": ["CKV_AWS_53", "s3-bucket-ssl-requests-only"],
         };
         for (const [name, ids] of Object.entries(cites)) {
             const p = allPolicies.find((x) => x.name === name);
@@ -164,6 +167,16 @@ describe("policy pack", () => {
             "containerDefinitions",
             "networkConfiguration",
             "fqdn",
+            "accessLogs",
+            "enableDeletionProtection",
+            "loadBalancerType",
+            "tags",
+            "bucket",
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+            "rules",
         ];
         const resources: StackResource[] = Object.values(TYPES).map((type, i) => ({
             type,
@@ -351,7 +364,55 @@ describe("policy pack", () => {
             {
                 type: TYPES.loadBalancer,
                 name: "alb",
-                props: { loadBalancerType: "application", securityGroups: ["sg-0b1"] },
+                props: {
+                    loadBalancerType: "application",
+                    securityGroups: ["sg-0b1"],
+                    enableDeletionProtection: true,
+                    accessLogs: { bucket: "nlp-access-logs-1a2b3c4", prefix: "alb", enabled: true },
+                },
+            },
+            {
+                type: "aws:s3/bucket:Bucket",
+                name: "logs",
+                props: { id: "nlp-access-logs-1a2b3c4", bucket: "nlp-access-logs-1a2b3c4" },
+            },
+            {
+                type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                name: "logs-pab",
+                props: {
+                    bucket: "nlp-access-logs-1a2b3c4",
+                    blockPublicAcls: true,
+                    blockPublicPolicy: true,
+                    ignorePublicAcls: true,
+                    restrictPublicBuckets: true,
+                },
+            },
+            {
+                type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                name: "logs-sse",
+                props: {
+                    bucket: "nlp-access-logs-1a2b3c4",
+                    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+                },
+            },
+            {
+                type: "aws:s3/bucketPolicy:BucketPolicy",
+                name: "logs-policy",
+                props: {
+                    bucket: "nlp-access-logs-1a2b3c4",
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Effect: "Deny",
+                                Principal: "*",
+                                Action: "s3:*",
+                                Resource: ["arn:aws:s3:::nlp-access-logs-1a2b3c4/*"],
+                                Condition: { Bool: { "aws:SecureTransport": "false" } },
+                            },
+                        ],
+                    }),
+                },
             },
             {
                 type: TYPES.listener,

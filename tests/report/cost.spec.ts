@@ -174,12 +174,16 @@ describe("estimateCost", () => {
                 2 *
                 ((1024 / 1024) * p("fargateVcpuHour") + (4096 / 1024) * p("fargateGbHour")) *
                 730;
-            const alb = p("albHour") * 730;
+            // Internet-facing in two subnets: at least one public IPv4 address per AZ.
+            const alb = (p("albHour") + 2 * p("publicIpv4Hour")) * 730;
             const secret = p("secretsManagerSecretMonth");
             close(line(e, "nlp-service").monthlyUsd, fargate);
             close(line(e, "nlp-alb").monthlyUsd, alb);
+            expect(line(e, "nlp-alb").basis).to.equal(
+                "1 ALB x $0.0225/h x 730 h + 2 public IPv4 (one per AZ, at least) x $0.005/h x 730 h, + $0.008 per LCU-hour (usage, not included)",
+            );
             close(e.fixedMonthlyUsd, endpoints + zone + fargate + alb + secret);
-            close(e.fixedMonthlyUsd, 131.58);
+            close(e.fixedMonthlyUsd, 138.88);
             expect(e.stack).to.equal("customer");
         });
 
@@ -351,6 +355,53 @@ describe("estimateCost", () => {
         expect(e.notes).to.deep.equal([]);
     });
 
+    it("prices the NLP edge: internal ALB without public IPv4, WAF per ACL and rule, log bucket by storage, free certificates", () => {
+        const plan = fixture("customer-small");
+        const alb = plan.resources.find((r) => r.name === "nlp-alb")!;
+        alb.inputs.internal = true;
+        const extra = (type: string, name: string, inputs: Record<string, unknown>) =>
+            plan.resources.push({
+                urn: `urn:pulumi:customer::ecr-private-access::${type}::${name}`,
+                id: name,
+                type,
+                name,
+                inputs,
+                outputs: {},
+            });
+        extra("aws:wafv2/webAcl:WebAcl", "nlp-waf", { scope: "REGIONAL", rules: [{}, {}, {}] });
+        extra("aws:wafv2/webAclAssociation:WebAclAssociation", "nlp-waf", {});
+        extra("aws:s3/bucket:Bucket", "nlp-access-logs", {});
+        extra("aws:s3/bucketPolicy:BucketPolicy", "nlp-access-logs", {});
+        extra("aws:acm/certificate:Certificate", "nlp", { domainName: "nlp.example.com" });
+        extra("aws:acm/certificateValidation:CertificateValidation", "nlp", {});
+        const e = estimateCost(plan, { region: "us-east-1", prices });
+        const byName = (type: string) => e.lines.find((l) => l.type === type)!;
+        close(byName("aws:lb/loadBalancer:LoadBalancer").monthlyUsd, p("albHour") * 730);
+        expect(byName("aws:lb/loadBalancer:LoadBalancer").basis).to.include(
+            "(internal: no public IPv4)",
+        );
+        close(byName("aws:wafv2/webAcl:WebAcl").monthlyUsd, 5 + 3 * 1);
+        expect(byName("aws:wafv2/webAcl:WebAcl").basis).to.equal(
+            "web ACL $5/month + 3 rules x $1/month, + $0.6 per million requests (usage, not included)",
+        );
+        expect(byName("aws:s3/bucket:Bucket").monthlyUsd).to.equal(0);
+        expect(e.perGb).to.deep.include({
+            what: "S3 Standard storage per GB-month (us-east-1)",
+            usdPerGb: 0.023,
+        });
+        for (const t of [
+            "aws:acm/certificate:Certificate",
+            "aws:acm/certificateValidation:CertificateValidation",
+            "aws:wafv2/webAclAssociation:WebAclAssociation",
+            "aws:s3/bucketPolicy:BucketPolicy",
+        ]) {
+            expect(byName(t).monthlyUsd, t).to.equal(0);
+        }
+        // The same WAF price in every region.
+        const far = estimateCost(plan, { region: "ap-southeast-1", prices });
+        close(far.lines.find((l) => l.type === "aws:wafv2/webAcl:WebAcl")!.monthlyUsd, 8);
+    });
+
     it("says so when there are no interface endpoints to compare with NAT", () => {
         const plan = fixture("customer-small");
         plan.resources = plan.resources.filter((r) => r.inputs.vpcEndpointType !== "Interface");
@@ -372,7 +423,7 @@ describe("estimateCost", () => {
         expect(text).to.include(
             "| customer-endpoints-api | `aws:ec2/vpcEndpoint:VpcEndpoint` | us-east-1 | $14.60 | 2 AZs x $0.01/h x 730 h |",
         );
-        expect(text).to.include("| **fixed total** | | | **$131.58** | |");
+        expect(text).to.include("| **fixed total** | | | **$138.88** | |");
         expect(text).to.include("NAT gateway comparison:");
         expect(text).to.include("- `aws:sns/topic:Topic` alerts: type not in the price table");
     });
