@@ -187,6 +187,7 @@ async function startServer(spec: StartSpec): Promise<RunningDnsServer> {
         }
         const confPath = path.join(dir, spec.confName);
         fs.writeFileSync(confPath, spec.conf(port, dir));
+        fs.writeFileSync(path.join(dir, "port"), String(port));
         const child = spawn(spec.bin, spec.args(confPath), {
             cwd: dir,
             env: { ...process.env, PATH: SBIN_PATH },
@@ -371,6 +372,45 @@ export function startNamed(opts: NamedOptions): Promise<RunningDnsServer> {
                 opts.confSnippet.trim(),
                 "",
             ].join("\n"),
+    });
+}
+
+/** Options for {@link startDnsmasq}. */
+export interface DnsmasqOptions {
+    /** Config under test (e.g. `dnsmasq/ecr.conf` with real `server=` lines), loaded with --conf-file. */
+    confSnippet: string;
+    /** Where every other name goes (dnsmasq's default upstream); nothing else is read (no resolv.conf, no hosts). */
+    upstream: { host: string; port: number };
+    /** Readiness deadline; default 10 s. */
+    timeoutMs?: number;
+}
+
+/** Starts a real dnsmasq on 127.0.0.1:<free port> in the foreground, DNS only (no DHCP). */
+export function startDnsmasq(opts: DnsmasqOptions): Promise<RunningDnsServer> {
+    return startServer({
+        bin: "dnsmasq",
+        confName: "ecr.conf",
+        files: {},
+        timeoutMs: opts.timeoutMs ?? 10000,
+        conf: () => opts.confSnippet,
+        args: (conf) => {
+            const dir = path.dirname(conf);
+            const port = Number(fs.readFileSync(path.join(dir, "port"), "utf8"));
+            return [
+                "--keep-in-foreground",
+                "--log-facility=-",
+                "--no-resolv",
+                "--no-hosts",
+                "--no-poll",
+                "--bind-interfaces",
+                "--listen-address=127.0.0.1",
+                `--port=${port}`,
+                `--pid-file=${dir}/dnsmasq.pid`,
+                `--server=${opts.upstream.host}#${opts.upstream.port}`,
+                `--conf-file=${conf}`,
+                "--cache-size=0",
+            ];
+        },
     });
 }
 
