@@ -122,6 +122,8 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
         } catch (e) {
             lastError = e;
             await server.stop();
+            // A fixed port will not get free by retrying; and stop() removed `dir`.
+            break;
         }
     }
     throw lastError;
