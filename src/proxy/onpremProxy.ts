@@ -184,6 +184,8 @@ export function renderNginxStream(records: EcrDnsRecord[], opts: { listen?: stri
         "# Include at the top level of nginx.conf, e.g. include /etc/nginx/ecr-sni-stream.conf;",
         "# then nginx -t. Reload nginx after an endpoint is replaced (names resolve at start).",
         "stream {",
+        // The layer bucket host is longer than the default 64-byte map bucket holds.
+        "    map_hash_bucket_size 128;",
         "    map $ssl_preread_server_name $ecr_upstream {",
         "        hostnames;",
         ...entries.map(([n, id]) => `        ${n.padEnd(width)}  ${id};`),

@@ -122,10 +122,10 @@ export async function dig(
     port: number,
     name: string,
     type = "A",
-    opts: { recurse?: boolean; timeoutSec?: number } = {},
+    opts: { recurse?: boolean; timeoutSec?: number; server?: string } = {},
 ): Promise<DigResult> {
     const args = [
-        "@127.0.0.1",
+        `@${opts.server ?? "127.0.0.1"}`,
         "-p",
         String(port),
         name,
@@ -168,6 +168,8 @@ export function parseDig(raw: string): DigResult {
 
 interface StartSpec {
     bin: string;
+    /** Fixed address and port (inside a network namespace); 127.0.0.1 and a free port by default. */
+    listen?: { host: string; port: number };
     args: (confPath: string) => string[];
     conf: (port: number, dir: string) => string;
     confName: string;
@@ -178,8 +180,8 @@ interface StartSpec {
 async function startServer(spec: StartSpec): Promise<RunningDnsServer> {
     let lastError: unknown;
     // A second or third attempt only happens when another process grabbed the port first.
-    for (let attempt = 0; attempt < 3; attempt++) {
-        const port = await freePort();
+    for (let attempt = 0; attempt < (spec.listen ? 1 : 3); attempt++) {
+        const port = spec.listen?.port ?? (await freePort());
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${spec.bin}-test-`));
         for (const [rel, content] of Object.entries(spec.files ?? {})) {
             fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -193,7 +195,7 @@ async function startServer(spec: StartSpec): Promise<RunningDnsServer> {
             env: { ...process.env, PATH: SBIN_PATH },
             stdio: ["ignore", "pipe", "pipe"],
         });
-        const server = wrap(child, port, dir, confPath);
+        const server = wrap(child, port, dir, confPath, spec.listen?.host);
         try {
             await waitReady(server, child, spec.timeoutMs);
             return server;
@@ -205,12 +207,18 @@ async function startServer(spec: StartSpec): Promise<RunningDnsServer> {
     throw lastError;
 }
 
-function wrap(child: ChildProcess, port: number, dir: string, confPath: string): RunningDnsServer {
+function wrap(
+    child: ChildProcess,
+    port: number,
+    dir: string,
+    confPath: string,
+    host = "127.0.0.1",
+): RunningDnsServer {
     let output = "";
     child.stdout?.on("data", (d) => (output += String(d)));
     child.stderr?.on("data", (d) => (output += String(d)));
     const server: RunningDnsServer = {
-        host: "127.0.0.1",
+        host,
         port,
         dir,
         confPath,
@@ -236,6 +244,7 @@ async function waitReady(
         const r = await dig(server.port, "readiness-probe.invalid", "A", {
             recurse: false,
             timeoutSec: 1,
+            server: server.host,
         });
         if (r.status !== "TIMEOUT") return;
         await new Promise((res) => setTimeout(res, 100));
@@ -261,12 +270,16 @@ export interface UnboundOptions {
     upstream?: { host: string; port: number };
     /** Readiness deadline; default 10 s. */
     timeoutMs?: number;
+    /** Fixed address and port, e.g. 127.0.0.53:53 inside a test's network namespace. */
+    listen?: { host: string; port: number };
 }
 
 /** Starts a real Unbound on 127.0.0.1:<free port>, in the foreground, without chroot or user switch. */
 export function startUnbound(opts: UnboundOptions): Promise<RunningDnsServer> {
+    const host = opts.listen?.host ?? "127.0.0.1";
     return startServer({
         bin: "unbound",
+        listen: opts.listen,
         confName: "unbound.conf",
         args: (conf) => ["-d", "-c", conf],
         timeoutMs: opts.timeoutMs ?? 10000,
@@ -274,7 +287,7 @@ export function startUnbound(opts: UnboundOptions): Promise<RunningDnsServer> {
             [
                 "server:",
                 "    verbosity: 1",
-                `    interface: 127.0.0.1@${port}`,
+                `    interface: ${host}@${port}`,
                 `    port: ${port}`,
                 "    do-ip6: no",
                 '    username: ""',
@@ -309,7 +322,7 @@ export function startUnbound(opts: UnboundOptions): Promise<RunningDnsServer> {
                 '    name: "."',
                 opts.upstream
                     ? `    forward-addr: ${opts.upstream.host}@${opts.upstream.port}`
-                    : `    forward-addr: 127.0.0.1@${port}`,
+                    : `    forward-addr: ${host}@${port}`,
                 "",
             ].join("\n"),
     });

@@ -162,7 +162,7 @@ export async function waitForTcp(
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
         if (child.exitCode !== null || child.signalCode !== null) {
-            throw new Error(`docker-registry exited early (code ${child.exitCode}):\n${logs()}`);
+            throw new Error(`${child.spawnfile} exited early (code ${child.exitCode}):\n${logs()}`);
         }
         const up = await new Promise<boolean>((resolve) => {
             const s = net.connect({ host, port });
