@@ -519,14 +519,7 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
     });
 
     it("fails at layer-dns when the layer bucket host does not resolve, naming the layer record", async () => {
-        const r = await runDoctor({
-            ...base(),
-            layerHost: "prod-us-west-2-starport-layer-bucket.s3.us-west-2.amazonaws.com.invalid",
-        });
-        expect(step(r, "layer-dns").status).to.equal("fail");
-        const r2 = await runDoctor({ ...base("removed") });
-        expect(step(r2, "dns").status).to.equal("fail");
-        // With the registry's record in place but no layer record, pulls would fail: the step says why.
+        // The registry's records are in place; the layer host has none, so pulls would fail.
         const noLayer = await runDoctor({
             ...base(),
             layerHost: "prod-eu-west-1-starport-layer-bucket.s3.eu-west-1.amazonaws.com",
