@@ -224,6 +224,8 @@ export = prune({
         dns &&
         pulumi.output({
             region: cfg.region,
+            // How BIND and Windows DNS hold the records on-premises (see src/dns/onprem.ts).
+            layout: cfg.dns!.layout,
             records: dns.onPremRecords,
             resolverIps: dns.resolverIps,
         }),

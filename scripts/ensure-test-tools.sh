@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the test suite drives for real (BIND, Unbound,
-# dnsmasq, a Docker registry, skopeo, Graphviz, htpasswd), so `npm test` works
+# dnsmasq, a Docker registry, skopeo, HAProxy, nginx with its stream module,
+# iproute2 for the tests' own network namespaces, Graphviz, htpasswd), so `npm test` works
 # on a fresh Debian machine as written. Does nothing when they are present.
 set -euo pipefail
 
@@ -16,12 +17,17 @@ declare -A need=(
   [dot]=graphviz
   [htpasswd]=apache2-utils
   [openssl]=openssl
+  [haproxy]=haproxy
+  [nginx]=nginx
+  [ip]=iproute2
 )
 
 missing=()
 for cmd in "${!need[@]}"; do
   PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
+# nginx's stream module (ssl_preread) is a separate package on Debian.
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || missing+=(libnginx-mod-stream)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 mapfile -t pkgs < <(printf '%s\n' "${missing[@]}" | sort -u)

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { OnPremDnsInput, renderOnPremDns } from "../src/dns/onprem";
+import { BundleSource, OnPremDnsInput, renderOnPremDns } from "../src/dns/onprem";
+import { renderOnPremProxy } from "../src/proxy/onpremProxy";
 import { CostEstimate, estimateCost, formatCostTable, loadPrices } from "../src/report/cost";
 import { architectureMarkdown, renderDot, renderSvg } from "../src/report/diagram";
 import type { Plan } from "../src/report/plan";
@@ -10,7 +11,8 @@ import { formatViolations } from "./policy";
  * Everything the plan writes next to plan.json, all derived from the plan:
  * summary.md (resources, cost estimate, outputs, policy), architecture.md
  * (Mermaid) and .svg (Graphviz, when installed), and onprem-dns/ (the records
- * for the data centre's DNS) when the stack exports them.
+ * for the data centre's DNS) and onprem-proxy/ (seed 003's SNI proxy) when the
+ * stack exports them; both with the mock cloud's example endpoint names.
  */
 export function writeArtefacts(plan: Plan, dir: string): { files: string[]; cost: CostEstimate } {
     fs.mkdirSync(dir, { recursive: true });
@@ -30,11 +32,42 @@ export function writeArtefacts(plan: Plan, dir: string): { files: string[]; cost
     if (svg) write("architecture.svg", svg);
 
     const onPrem = plan.outputs.onPremDns as OnPremDnsInput | undefined;
+    for (const sub of ["onprem-dns", "onprem-proxy"])
+        fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
     if (onPrem) {
-        fs.rmSync(path.join(dir, "onprem-dns"), { recursive: true, force: true });
-        for (const f of renderOnPremDns(onPrem)) write(path.join("onprem-dns", f.path), f.content);
+        for (const f of renderHandOff(plan.outputs, { kind: "plan", stack: plan.stack }))
+            write(f.path, f.content);
     }
     return { files, cost };
+}
+
+/**
+ * The data centre hand-off from a stack's outputs (the plan's, or
+ * `pulumi stack output --json` of a deployed stack): `onprem-dns/` and, when
+ * the records are there, `onprem-proxy/`. Paths are relative to the stack's
+ * output directory; the caller clears both directories before writing them.
+ */
+export function renderHandOff(
+    outputs: Record<string, unknown>,
+    source: BundleSource,
+): { path: string; content: string }[] {
+    const onPrem = outputs.onPremDns as OnPremDnsInput;
+    const files = renderOnPremDns(onPrem, { source }).map((f) => ({
+        path: path.join("onprem-dns", f.path),
+        content: f.content,
+    }));
+    if (onPrem.records) {
+        // A hosts file has no wildcards: one line per registry the stack knows of.
+        const accounts = [outputs.accountId, outputs.registryId, outputs.vendorImage]
+            .map((v) => /^(\d{12})(?:\.|$)/.exec(String(v ?? ""))?.[1])
+            .filter((a): a is string => a !== undefined);
+        for (const f of renderOnPremProxy(
+            { region: onPrem.region, records: onPrem.records },
+            { accounts, source },
+        ))
+            files.push({ path: path.join("onprem-proxy", f.path), content: f.content });
+    }
+    return files;
 }
 
 function stackRegion(plan: Plan): string {

@@ -47,6 +47,9 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
             .padStart(length, "0")
             .slice(0, length);
 
+    // Subnet CIDRs by the IDs answered, so addresses placed in a subnet lie inside it.
+    const subnetCidrs = new Map<string, string>();
+
     return {
         call(args) {
             const region = (args.inputs.region as string | undefined) ?? opts.region;
@@ -209,6 +212,8 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
                 }
                 case "aws:ec2/subnet:Subnet": {
                     const subnet = id("subnet");
+                    if (typeof inputs.cidrBlock === "string")
+                        subnetCidrs.set(subnet, inputs.cidrBlock);
                     return done(subnet, { arn: arn("ec2", `subnet/${subnet}`), ownerId: account });
                 }
                 case "aws:ec2/routeTable:RouteTable":
@@ -307,9 +312,10 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
                     const rid = `rslvr-in-${hex(args.name, 17)}`;
                     const ips = (
                         (inputs.ipAddresses as { subnetId: string }[] | undefined) ?? []
-                    ).map((a, i) => ({
+                    ).map((a: { subnetId: string; ip?: string }, i) => ({
                         ...a,
-                        ip: `10.255.${i}.${10 + i}`,
+                        // An address inside its own subnet, as AWS assigns it.
+                        ip: a.ip ?? addressInSubnet(subnetCidrs.get(a.subnetId), 10 + i),
                         ipId: `rni-${hex(`${rid}/${i}`)}`,
                     }));
                     return done(rid, {
@@ -483,4 +489,17 @@ export function endpointHostSuffix(serviceName: string, region: string): string 
         ? serviceName.slice(prefix.length).split(".")
         : [serviceName];
     return `${labels.reverse().join(".")}.${region}.vpce.amazonaws.com`;
+}
+
+/**
+ * The `offset`-th address of `cidr` (AWS reserves the first four and the last
+ * one, so small offsets from 4 up are what it hands out). Without a known
+ * CIDR (a subnet the program did not create), an address in 10.255.0.0/16.
+ */
+export function addressInSubnet(cidr: string | undefined, offset: number): string {
+    const [base, bits] = (cidr ?? "10.255.0.0/16").split("/");
+    const size = 2 ** (32 - Number(bits));
+    if (offset < 4 || offset > size - 2) throw new Error(`offset ${offset} is outside ${cidr}`);
+    const n = base.split(".").reduce((acc, o) => acc * 256 + Number(o), 0) + offset;
+    return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
 }

@@ -1,6 +1,6 @@
 /**
- * Loads the generated on-premises DNS config into real Unbound and BIND
- * servers on 127.0.0.1 and queries them.
+ * Loads the generated on-premises DNS config, in both layouts, into real
+ * BIND, Unbound and dnsmasq servers on 127.0.0.1 and queries them with dig.
  *
  * A separate `named` plays the internet's public DNS: it is authoritative for
  * a fake `amazonaws.com` in which the vpce names resolve to loopback
@@ -11,19 +11,14 @@
  * layer bucket host, which goes to the S3 interface endpoint).
  */
 import { expect } from "chai";
-import {
-    renderBindNamedConf,
-    renderBindRpz,
-    renderBindZone,
-    renderConditionalForwarders,
-    renderUnbound,
-} from "../../src/dns/onprem";
-import { layerBucketRecord, onPremRecordSet } from "../../src/dns/records";
+import { renderConditionalForwarders, renderOnPremDns } from "../../src/dns/onprem";
+import { DnsLayout, layerBucketRecord, onPremRecordSet } from "../../src/dns/records";
 import {
     DigResult,
     RunningDnsServer,
     dig,
     haveTool,
+    startDnsmasq,
     startNamed,
     startUnbound,
     stopAll,
@@ -47,6 +42,7 @@ const PUBLIC_ZONE = [
     "@ IN NS ns.amazonaws.com.",
     "ns IN A 127.0.0.53",
     `sts.${R} IN A 127.0.0.9`,
+    `logs.${R} IN A 127.0.0.11`,
     `s3.${R} IN A 127.0.0.8`,
     // Every bucket, ECR's layer bucket included, has a public address.
     `*.s3.${R} IN A 127.0.0.7`,
@@ -67,6 +63,13 @@ const addresses = (r: DigResult) => r.answer.filter((a) => a.type === "A").map((
 const cnames = (r: DigResult) =>
     r.answer.filter((a) => a.type === "CNAME").map((a) => `${a.name} -> ${a.value}`);
 
+/** The bundle's files for a layout, by path (as the plan writes them, without a notice). */
+function bundle(layout: DnsLayout): Record<string, string> {
+    return Object.fromEntries(
+        renderOnPremDns({ region: R, records: onprem, layout }).map((f) => [f.path, f.content]),
+    );
+}
+
 function expectEcrAnswers(get: (name: string) => Promise<DigResult>) {
     it("api.ecr.<r> answers with a CNAME to the ecr.api endpoint, then its address", async () => {
         const r = await get(`api.ecr.${R}.amazonaws.com`);
@@ -83,6 +86,7 @@ function expectEcrAnswers(get: (name: string) => Promise<DigResult>) {
     it("the bare dkr.ecr.<r> name answers with the same CNAME", async () => {
         const r = await get(`dkr.ecr.${R}.amazonaws.com`);
         expect(cnames(r), r.raw).to.deep.equal([`dkr.ecr.${R}.amazonaws.com. -> ${DKR}.`]);
+        expect(addresses(r)).to.deep.equal(["127.0.0.2"]);
     });
     it("the layer bucket host answers with a CNAME under the S3 endpoint's wildcard, then its address", async () => {
         const r = await get(LAYERS);
@@ -95,6 +99,7 @@ function expectEcrAnswers(get: (name: string) => Promise<DigResult>) {
 function expectPassThrough(get: (name: string) => Promise<DigResult>) {
     for (const [name, ip] of [
         [`sts.${R}.amazonaws.com`, "127.0.0.9"],
+        [`logs.${R}.amazonaws.com`, "127.0.0.11"],
         [`s3.${R}.amazonaws.com`, "127.0.0.8"],
         [`other-bucket.s3.${R}.amazonaws.com`, "127.0.0.7"],
         // Another region's layer bucket name is not ours to redirect.
@@ -113,12 +118,26 @@ function expectPassThrough(get: (name: string) => Promise<DigResult>) {
     }
 }
 
+/** The bare ecr.<r> name: the upstream's answer (no zone captures it). */
+function expectBareNamePublic(get: (name: string) => Promise<DigResult>) {
+    it("the bare ecr.<r> name gets the upstream's answer (nothing captures it)", async () => {
+        const r = await get(ZONE);
+        expect(r.status, r.raw).to.equal("NOERROR");
+        expect(addresses(r), r.raw).to.deep.equal(["127.0.0.10"]);
+    });
+}
+
 describe("dns: generated config on real servers (127.0.0.1)", function () {
     this.timeout(60000);
     let upstream: RunningDnsServer;
 
     before(async function () {
-        if (!haveTool("named") || !haveTool("unbound") || !haveTool("dig")) this.skip();
+        const missing = ["named", "unbound", "dnsmasq", "dig"].filter((t) => !haveTool(t));
+        if (missing.length > 0) {
+            // scripts/ensure-test-tools.sh installs them; never pass silently without them in CI.
+            if (process.env.CI) throw new Error(`missing tools: ${missing.join(", ")}`);
+            this.skip();
+        }
         upstream = await startNamed({
             confSnippet: 'zone "amazonaws.com" { type primary; file "public.zone"; };',
             files: { "public.zone": PUBLIC_ZONE },
@@ -133,30 +152,131 @@ describe("dns: generated config on real servers (127.0.0.1)", function () {
         expect(addresses(r), upstream.logs()).to.deep.equal(["198.51.100.1"]);
     });
 
-    describe("Unbound with unbound/ecr.conf, forwarding everything else upstream", () => {
-        let unbound: RunningDnsServer;
-        before(async () => {
-            unbound = await startUnbound({
-                confSnippet: renderUnbound(onprem),
-                upstream: { host: "127.0.0.1", port: upstream.port },
+    for (const layout of ["exact", "seed"] as const) {
+        describe(`${layout} layout`, () => {
+            const files = bundle(layout);
+
+            describe("BIND (recursive) with bind/*, forwarding everything else upstream", () => {
+                let named: RunningDnsServer;
+                before(async () => {
+                    const zoneFiles = Object.entries(files).filter(([p]) => p.endsWith(".zone"));
+                    named = await startNamed({
+                        // The files as written, with /etc/bind/zones/ pointing at the server's dir.
+                        confSnippet: files["bind/named.conf.ecr"].replace(
+                            /\/etc\/bind\/zones\//g,
+                            "",
+                        ),
+                        files: Object.fromEntries(
+                            zoneFiles.map(([p, c]) => [p.replace(/^bind\//, ""), c]),
+                        ),
+                        optionsSnippet: files["bind/named.conf.options.ecr"],
+                        recursion: true,
+                        forwarders: [{ host: "127.0.0.1", port: upstream.port }],
+                    });
+                });
+                after(async () => named?.stop());
+                const get = (name: string) => dig(named.port, name);
+                expectEcrAnswers(get);
+                expectPassThrough(get);
+                if (layout === "exact") {
+                    it("holds no zone file: the names come from the response-policy zone", () => {
+                        expect(
+                            Object.keys(files).filter((p) => p.startsWith("bind/")),
+                        ).to.deep.equal([
+                            "bind/named.conf.ecr",
+                            "bind/rpz.ecr-private-access.zone",
+                            "bind/named.conf.options.ecr",
+                        ]);
+                    });
+                    expectBareNamePublic(get);
+                    it("names below api.ecr.<r> and the layer host are not rewritten", async () => {
+                        for (const n of [`x.api.ecr.${R}.amazonaws.com`, `x.${LAYERS}`]) {
+                            const r = await get(n);
+                            expect(cnames(r), r.raw).to.deep.equal([]);
+                        }
+                    });
+                } else {
+                    it("shadows the bare ecr.<r> name with an empty authoritative answer (the seed trade-off)", async () => {
+                        const r = await get(ZONE);
+                        expect(r.status).to.equal("NOERROR");
+                        expect(r.answer).to.deep.equal([]);
+                        expect(r.flags).to.include("aa");
+                        expect(r.authority.map((a) => `${a.name} ${a.type}`)).to.deep.equal([
+                            `${ZONE}. SOA`,
+                        ]);
+                    });
+                }
+                it("the policy zone itself is closed to clients", async () => {
+                    const r = await get(`${LAYERS}.rpz.ecr-private-access`);
+                    expect(r.status, r.raw).to.equal("REFUSED");
+                });
+            });
+
+            describe("Unbound with unbound/ecr.conf, forwarding everything else upstream", () => {
+                let unbound: RunningDnsServer;
+                before(async () => {
+                    unbound = await startUnbound({
+                        confSnippet: files["unbound/ecr.conf"],
+                        upstream: { host: "127.0.0.1", port: upstream.port },
+                    });
+                });
+                after(async () => unbound?.stop());
+                const get = (name: string) => dig(unbound.port, name);
+                expectEcrAnswers(get);
+                expectPassThrough(get);
+                expectBareNamePublic(get);
+            });
+
+            describe("dnsmasq with dnsmasq/ecr.conf, forwarding the ECR names to that layout's BIND", () => {
+                let named: RunningDnsServer;
+                let dnsmasq: RunningDnsServer;
+                before(async () => {
+                    named = await startNamed({
+                        confSnippet: files["bind/named.conf.ecr"].replace(
+                            /\/etc\/bind\/zones\//g,
+                            "",
+                        ),
+                        files: Object.fromEntries(
+                            Object.entries(files)
+                                .filter(([p]) => p.endsWith(".zone"))
+                                .map(([p, c]) => [p.replace(/^bind\//, ""), c]),
+                        ),
+                        optionsSnippet: files["bind/named.conf.options.ecr"],
+                        recursion: true,
+                        forwarders: [{ host: "127.0.0.1", port: upstream.port }],
+                    });
+                    // The file as written, with its placeholder replaced by the server holding the CNAMEs.
+                    const conf = files["dnsmasq/ecr.conf"].replace(
+                        /^#server=\/(.*)\/ONPREM_DNS_IP$/gm,
+                        `server=/$1/127.0.0.1#${named.port}`,
+                    );
+                    expect(conf.match(/^server=/gm)).to.have.length(3);
+                    dnsmasq = await startDnsmasq({
+                        confSnippet: conf,
+                        upstream: { host: "127.0.0.1", port: upstream.port },
+                    });
+                });
+                after(async () => {
+                    await dnsmasq?.stop();
+                    await named?.stop();
+                });
+                const get = (name: string) => dig(dnsmasq.port, name);
+                expectEcrAnswers(get);
+                expectPassThrough(get);
+                // dnsmasq forwards exactly the ECR names, so even in the seed layout the
+                // bare name goes upstream, not to BIND's classic zone.
+                expectBareNamePublic(get);
             });
         });
-        after(async () => unbound?.stop());
-        const get = (name: string) => dig(unbound.port, name);
-        expectEcrAnswers(get);
-        expectPassThrough(get);
-        it("does not shadow the bare ecr.<r> name (no zone for ecr.<r>)", async () => {
-            expect(addresses(await get(ZONE))).to.deep.equal(["127.0.0.10"]);
-        });
-    });
+    }
 
     describe("Unbound with unbound/ecr.conf and nothing upstream", () => {
-        // The brief's minimal harness: local-data stands in for the public DNS of
+        // The minimal harness: local-data stands in for the public DNS of
         // the vpce names, and every other name is refused by the harness.
         let unbound: RunningDnsServer;
         before(async () => {
             unbound = await startUnbound({
-                confSnippet: renderUnbound(onprem),
+                confSnippet: bundle("exact")["unbound/ecr.conf"],
                 extraLocalData: [
                     `${API}. 60 IN A 127.0.0.1`,
                     `${DKR}. 60 IN A 127.0.0.2`,
@@ -173,51 +293,13 @@ describe("dns: generated config on real servers (127.0.0.1)", function () {
         });
     });
 
-    describe("BIND with the generated zone file and layer RPZ, recursive, forwarding upstream", () => {
+    describe("BIND authoritative-only with the seed zone file", () => {
         let named: RunningDnsServer;
         before(async () => {
-            const rpz = renderBindRpz(onprem, { zoneFileDir: "." });
+            const files = bundle("seed");
             named = await startNamed({
-                confSnippet:
-                    renderBindNamedConf([ZONE], { zoneFileDir: "." }) + "\n" + rpz.zoneStatement,
-                files: {
-                    [`${ZONE}.zone`]: renderBindZone(ZONE, onprem),
-                    "rpz.ecr-layers.zone": rpz.zoneFile,
-                },
-                optionsSnippet: rpz.responsePolicy,
-                recursion: true,
-                forwarders: [{ host: "127.0.0.1", port: upstream.port }],
-            });
-        });
-        after(async () => named?.stop());
-        const get = (name: string) => dig(named.port, name);
-        expectEcrAnswers(get);
-        expectPassThrough(get);
-        it("shadows the bare ecr.<r> name with an empty authoritative answer (documented trade-off)", async () => {
-            const r = await get(ZONE);
-            expect(r.status).to.equal("NOERROR");
-            expect(r.answer).to.deep.equal([]);
-            expect(r.flags).to.include("aa");
-            expect(r.authority.map((a) => `${a.name} ${a.type}`)).to.deep.equal([`${ZONE}. SOA`]);
-        });
-        it("the response policy rewrites exactly the layer bucket host, not names below it", async () => {
-            const r = await get(`x.${LAYERS}`);
-            expect(r.answer, r.raw).to.deep.equal([
-                { name: `x.${LAYERS}.`, ttl: r.answer[0]?.ttl, type: "A", value: "127.0.0.7" },
-            ]);
-        });
-        it("the policy zone itself is closed to clients", async () => {
-            const r = await get(`${LAYERS}.rpz.ecr-layers`);
-            expect(r.status, r.raw).to.equal("REFUSED");
-        });
-    });
-
-    describe("BIND authoritative-only with the generated zone file", () => {
-        let named: RunningDnsServer;
-        before(async () => {
-            named = await startNamed({
-                confSnippet: renderBindNamedConf([ZONE], { zoneFileDir: "." }),
-                files: { [`${ZONE}.zone`]: renderBindZone(ZONE, onprem) },
+                confSnippet: `zone "${ZONE}" { type primary; file "${ZONE}.zone"; };`,
+                files: { [`${ZONE}.zone`]: files[`bind/${ZONE}.zone`] },
                 recursion: false,
             });
         });

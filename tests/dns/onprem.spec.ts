@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    LAYER_RPZ_ZONE,
+    RPZ_ZONE,
     renderBindNamedConf,
     renderBindRpz,
     renderBindZone,
@@ -269,8 +269,28 @@ describe("dns/onprem renderers", () => {
     });
 
     describe("renderOnPremDns", () => {
-        it("CNAME bundle: the expected files, README last", () => {
+        it("exact CNAME bundle (the default): a response-policy zone for BIND, no zone file", () => {
             const files = renderOnPremDns({ region: R, records: onprem });
+            expect(files.map((f) => f.path)).to.deep.equal([
+                "bind/named.conf.ecr",
+                `bind/${RPZ_ZONE}.zone`,
+                "bind/named.conf.options.ecr",
+                "unbound/ecr.conf",
+                "dnsmasq/ecr.conf",
+                "coredns/Corefile",
+                "windows/ecr-dns.ps1",
+                "README.md",
+            ]);
+            const readme = files[files.length - 1].content;
+            expect(readme).to.contain("(ap-southeast-1, exact layout)");
+            expect(readme).to.contain("answers the ECR names and nothing else");
+            expect(readme).to.not.contain("is a live ECR API host name");
+            expect(files.find((f) => f.path === "windows/ecr-dns.ps1")!.content).to.equal(
+                renderWindowsDns(onprem, { layout: "exact" }),
+            );
+        });
+        it("seed CNAME bundle: the classic zone, the expected files, README last", () => {
+            const files = renderOnPremDns({ region: R, records: onprem, layout: "seed" });
             expect(files.map((f) => f.path)).to.deep.equal([
                 `bind/${ZONE}.zone`,
                 "bind/named.conf.ecr",
@@ -282,6 +302,9 @@ describe("dns/onprem renderers", () => {
             ]);
             const readme = files[files.length - 1].content;
             expect(readme).to.contain("seed 000's minimal way");
+            // The bare-name trade-off, stated once, with its source.
+            expect(readme.split("is a live ECR API host name")).to.have.length(2);
+            expect(readme).to.contain('AWS General Reference, "Amazon ECR endpoints and quotas"');
             expect(readme).to.contain("Route 53 Resolver inbound endpoint");
             expect(readme).to.contain("AWS-recommended");
             for (const f of files.slice(0, -1)) expect(readme).to.contain(`\`${f.path}\``);
@@ -310,6 +333,7 @@ describe("dns/onprem renderers", () => {
                 region: R,
                 records: onprem,
                 resolverIps: ["10.0.1.10"],
+                layout: "seed",
             });
             expect(files).to.have.length(12);
             const paths = files.map((f) => f.path);
@@ -375,21 +399,21 @@ describe("dns/onprem renderers", () => {
         it("BIND RPZ: a policy zone whose one record rewrites exactly that host", () => {
             const rpz = renderBindRpz(withLayer, { zoneFileDir: "/srv/zones/" });
             expect(body(rpz.zoneFile)).to.deep.equal([
-                `$ORIGIN ${LAYER_RPZ_ZONE}.`,
+                `$ORIGIN ${RPZ_ZONE}.`,
                 "$TTL 120",
                 "@ IN SOA ns1.example.com. hostmaster.example.com. ( 1 3600 600 1209600 120 )",
                 "@ IN NS ns1.example.com.",
                 `${HOST} 120 IN CNAME ${TARGET}.`,
             ]);
             expect(body(rpz.zoneStatement)).to.deep.equal([
-                `zone "${LAYER_RPZ_ZONE}" {`,
+                `zone "${RPZ_ZONE}" {`,
                 "    type primary;",
-                `    file "/srv/zones/${LAYER_RPZ_ZONE}.zone";`,
+                `    file "/srv/zones/${RPZ_ZONE}.zone";`,
                 "    allow-query { none; };",
                 "};",
             ]);
             expect(body(rpz.responsePolicy)).to.deep.equal([
-                `response-policy { zone "${LAYER_RPZ_ZONE}"; } qname-wait-recurse no;`,
+                `response-policy { zone "${RPZ_ZONE}"; } qname-wait-recurse no;`,
             ]);
         });
         it("BIND RPZ accepts the Route 53 set (ALIAS becomes the CNAME) and needs the record", () => {
@@ -402,14 +426,14 @@ describe("dns/onprem renderers", () => {
             if (!haveTool("named-checkconf") || !haveTool("named-checkzone")) this.skip();
             const rpz = renderBindRpz(withLayer, { zoneFileDir: "." });
             const d = tmp({
-                [`${LAYER_RPZ_ZONE}.zone`]: rpz.zoneFile,
+                [`${RPZ_ZONE}.zone`]: rpz.zoneFile,
                 [`${ZONE}.zone`]: renderBindZone(ZONE, withLayer),
             });
             const z = await run("named-checkzone", [
                 "-k",
                 "fail",
-                LAYER_RPZ_ZONE,
-                path.join(d, `${LAYER_RPZ_ZONE}.zone`),
+                RPZ_ZONE,
+                path.join(d, `${RPZ_ZONE}.zone`),
             ]);
             expect(z.code, z.stdout + z.stderr).to.equal(0);
             fs.writeFileSync(
@@ -420,15 +444,15 @@ describe("dns/onprem renderers", () => {
             );
             const r = await run("named-checkconf", ["-z", path.join(d, "named.conf")]);
             expect(r.code, r.stdout + r.stderr).to.equal(0);
-            expect(r.stdout).to.contain(`zone ${LAYER_RPZ_ZONE}/IN: loaded serial 1`);
+            expect(r.stdout).to.contain(`zone ${RPZ_ZONE}/IN: loaded serial 1`);
         });
-        it("renderOnPremDns: RPZ files after named.conf.ecr, which loads the policy zone", () => {
-            const files = renderOnPremDns({ region: R, records: withLayer });
+        it("renderOnPremDns (seed): RPZ files after named.conf.ecr, which loads the policy zone", () => {
+            const files = renderOnPremDns({ region: R, records: withLayer, layout: "seed" });
             expect(files.map((f) => f.path)).to.deep.equal([
                 `bind/${ZONE}.zone`,
                 "bind/named.conf.ecr",
-                `bind/${LAYER_RPZ_ZONE}.zone`,
-                "bind/named.conf.options.ecr-layers",
+                `bind/${RPZ_ZONE}.zone`,
+                "bind/named.conf.options.ecr",
                 "unbound/ecr.conf",
                 "dnsmasq/ecr.conf",
                 "coredns/Corefile",
@@ -436,7 +460,7 @@ describe("dns/onprem renderers", () => {
                 "README.md",
             ]);
             const byPath = Object.fromEntries(files.map((f) => [f.path, f.content]));
-            expect(byPath["bind/named.conf.ecr"]).to.contain(`zone "${LAYER_RPZ_ZONE}" {`);
+            expect(byPath["bind/named.conf.ecr"]).to.contain(`zone "${RPZ_ZONE}" {`);
             expect(byPath[`bind/${ZONE}.zone`]).to.equal(renderBindZone(ZONE, onprem));
             expect(byPath["unbound/ecr.conf"]).to.equal(renderUnbound(withLayer));
             const readme = byPath["README.md"];
@@ -444,9 +468,9 @@ describe("dns/onprem renderers", () => {
             expect(readme).to.contain(`dig +short ${HOST}`);
             expect(readme).to.contain("dnsmasq and Windows Server DNS cannot hold it");
         });
-        it("without the record, the bundle and README are as before", () => {
-            const files = renderOnPremDns({ region: R, records: onprem });
-            expect(files.map((f) => f.path)).to.not.include(`bind/${LAYER_RPZ_ZONE}.zone`);
+        it("without the record, the seed bundle has no RPZ and the README no layer section", () => {
+            const files = renderOnPremDns({ region: R, records: onprem, layout: "seed" });
+            expect(files.map((f) => f.path)).to.not.include(`bind/${RPZ_ZONE}.zone`);
             expect(files[files.length - 1].content).to.not.contain("layer bucket");
         });
         it("rejects another region's layer record next to these ECR records", () => {
@@ -457,6 +481,116 @@ describe("dns/onprem renderers", () => {
             ).onPrem;
             expect(() => renderUnbound([...onprem, other])).to.throw(
                 "`records` mixes regions: prod-us-west-2-starport-layer-bucket.s3.us-west-2.amazonaws.com is not ap-southeast-1's layer bucket host.",
+            );
+        });
+    });
+
+    describe("exact layout", () => {
+        const S3 = "*.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com";
+        const TARGET =
+            "bucket.vpce-0f1e2d3c4b5a69788-abcd1234.s3.ap-southeast-1.vpce.amazonaws.com";
+        const HOST = "prod-ap-southeast-1-starport-layer-bucket.s3.ap-southeast-1.amazonaws.com";
+        const withLayer = [...onprem, layerBucketRecord(R, S3, 120).onPrem];
+        const body = (text: string) =>
+            text.split("\n").filter((l) => l.trim() !== "" && !/^\s*(#|\/\/|;)/.test(l));
+
+        it("BIND RPZ rewrites exactly api.ecr, dkr.ecr, *.dkr.ecr and the layer host", () => {
+            const rpz = renderBindRpz(withLayer, { layout: "exact" });
+            expect(body(rpz.zoneFile)).to.deep.equal([
+                `$ORIGIN ${RPZ_ZONE}.`,
+                "$TTL 120",
+                "@ IN SOA ns1.example.com. hostmaster.example.com. ( 1 3600 600 1209600 120 )",
+                "@ IN NS ns1.example.com.",
+                `api.ecr.${R}.amazonaws.com 300 IN CNAME ${API}.`,
+                `dkr.ecr.${R}.amazonaws.com 300 IN CNAME ${DKR}.`,
+                `*.dkr.ecr.${R}.amazonaws.com 300 IN CNAME ${DKR}.`,
+                `${HOST} 120 IN CNAME ${TARGET}.`,
+            ]);
+            // No record for the bare ecr.<region> name, and no other zone.
+            expect(rpz.zoneFile).to.not.match(new RegExp(`^ecr\\.${R}`, "m"));
+            expect(body(renderBindRpz(onprem, { layout: "exact" }).zoneFile)).to.have.length(7);
+            expect(() => renderBindRpz(onprem, { layout: "other" as never })).to.throw(
+                '`layout` must be "seed" or "exact"',
+            );
+        });
+        it("the exact RPZ passes named-checkzone and named-checkconf -z", async function () {
+            if (!haveTool("named-checkconf") || !haveTool("named-checkzone")) this.skip();
+            const rpz = renderBindRpz(withLayer, { zoneFileDir: ".", layout: "exact" });
+            const d = tmp({ [`${RPZ_ZONE}.zone`]: rpz.zoneFile });
+            const z = await run("named-checkzone", [
+                "-k",
+                "fail",
+                RPZ_ZONE,
+                path.join(d, `${RPZ_ZONE}.zone`),
+            ]);
+            expect(z.code, z.stdout + z.stderr).to.equal(0);
+            fs.writeFileSync(
+                path.join(d, "named.conf"),
+                `options {\n    directory "${d}";\n    recursion yes;\n${rpz.responsePolicy}};\n${rpz.zoneStatement}`,
+            );
+            const r = await run("named-checkconf", ["-z", path.join(d, "named.conf")]);
+            expect(r.code, r.stdout + r.stderr).to.equal(0);
+        });
+        it("Windows: conditional forwarders named exactly each host, to -CnameServer; no zone", () => {
+            const w = renderWindowsDns(withLayer, { layout: "exact" });
+            expect(w).to.contain("[Parameter(Mandatory = $true)][string[]]$CnameServer,");
+            expect(w).to.contain(
+                `$names = @('api.ecr.${R}.amazonaws.com', 'dkr.ecr.${R}.amazonaws.com', '${HOST}')`,
+            );
+            expect(w).to.contain(
+                "Add-DnsServerConditionalForwarderZone -Name $name -MasterServers $CnameServer -ReplicationScope $ReplicationScope",
+            );
+            expect(w).to.not.contain("Add-DnsServerPrimaryZone");
+            expect(w).to.not.contain("Add-DnsServerResourceRecordCName");
+            // A leftover seed zone is reported, not silently kept.
+            expect(w).to.contain(`Get-DnsServerZone -Name '${ZONE}'`);
+            expect(w).to.contain("Write-Warning");
+        });
+        it("Windows seed: the classic zone, as before", () => {
+            expect(renderWindowsDns(onprem, { layout: "seed" })).to.equal(renderWindowsDns(onprem));
+            expect(renderWindowsDns(onprem)).to.contain("Add-DnsServerPrimaryZone");
+        });
+    });
+
+    describe("where the endpoint names come from", () => {
+        const input = { region: R, records: onprem, resolverIps: ["10.0.1.10"] };
+        it("plan: every file starts with the example-values notice and the command", () => {
+            const files = renderOnPremDns(input, { source: { kind: "plan", stack: "idc-sim" } });
+            const cmd =
+                "pulumi stack output --stack idc-sim --json | npm run onprem-dns -- --outputs - --out out/idc-sim-deployed";
+            for (const f of files) {
+                const head = f.content.split("\n").slice(0, 3).join("\n");
+                expect(head, f.path).to.contain("EXAMPLE VALUES");
+                expect(head, f.path).to.contain(cmd);
+            }
+            const prefixes = Object.fromEntries(
+                files.map((f) => [f.path, f.content.slice(0, f.content.indexOf(" "))]),
+            );
+            expect(prefixes).to.deep.include({
+                "bind/rpz.ecr-private-access.zone": ";",
+                "bind/named.conf.ecr": "//",
+                "bind/named.conf.options.ecr": "//",
+                "forwarders/bind-named.conf.ecr": "//",
+                "unbound/ecr.conf": "#",
+                "windows/ecr-dns.ps1": "#",
+                "README.md": ">",
+            });
+            const readme = files.find((f) => f.path === "README.md")!.content;
+            expect(readme).to.contain("**These files carry example values.**");
+        });
+        it("deployed: a one-line notice, no example warning; the body is the same", () => {
+            const plan = renderOnPremDns(input, { source: { kind: "plan", stack: "s" } });
+            const deployed = renderOnPremDns(input, { source: { kind: "deployed" } });
+            for (const f of deployed) expect(f.content).to.not.contain("EXAMPLE VALUES");
+            const unbound = deployed.find((f) => f.path === "unbound/ecr.conf")!.content;
+            expect(unbound.split("\n")[0]).to.equal(
+                "# Rendered from a deployed stack's outputs (pulumi stack output --json).",
+            );
+            expect(unbound.split("\n").slice(1)).to.deep.equal(
+                plan
+                    .find((f) => f.path === "unbound/ecr.conf")!
+                    .content.split("\n")
+                    .slice(3),
             );
         });
     });

@@ -32,6 +32,8 @@ const API_HOST = "api.ecr.us-west-2.amazonaws.com";
 const DKR_VPCE = "vpce-0abc1234def567890-xyz12345.dkr.ecr.us-west-2.vpce.amazonaws.com";
 const API_VPCE = "vpce-0abc1234def567890-xyz12345.api.ecr.us-west-2.vpce.amazonaws.com";
 const STORAGE_HOST = "prod-us-west-2-starport-layer-bucket.s3.us-west-2.amazonaws.com";
+// The bucket's global host, where ECR may send layer downloads instead.
+const GLOBAL_LAYER_HOST = "prod-us-west-2-starport-layer-bucket.s3.amazonaws.com";
 const TOKEN_REGISTRY = "registry.idc.internal";
 const AUTH_HOST = "auth.idc.internal";
 const USER = "alice";
@@ -60,6 +62,7 @@ function unboundConf(variant: "good" | "removed" | "a-record"): {
         `${DKR_VPCE}. 60 IN A 127.0.0.1`,
         `${API_VPCE}. 60 IN A 127.0.0.1`,
         `${STORAGE_HOST}. 60 IN A 127.0.0.1`,
+        `${GLOBAL_LAYER_HOST}. 60 IN A 127.0.0.1`,
         `${TOKEN_REGISTRY}. 60 IN A 127.0.0.1`,
     ];
     // The "removed" server also lacks the token service's name (realm check).
@@ -101,6 +104,8 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
     const dns: Partial<Record<"good" | "removed" | "a-record", RunningDnsServer>> = {};
     let storage: RunningHttps;
     let registry: RunningRegistry;
+    let globalRedirectRegistry: RunningRegistry;
+    let openRegistry: RunningRegistry;
     let wrongCertRegistry: RunningRegistry;
     let stoppedPort: number;
     let tokenServer: RunningHttps;
@@ -115,6 +120,8 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
         caPem: ca.certPem,
         timeoutMs: 3000,
         dockerConfigPath: path.join(work, "no-such-docker-config.json"),
+        // The storage stand-in serves the layer bucket host on its own port.
+        layerPort: storage.port,
     });
 
     before(async function () {
@@ -127,7 +134,7 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
         ca = makeCa();
         const regCert = makeLeaf(ca, [HOST, "127.0.0.1"]);
         const otherCert = makeLeaf(ca, ["registry.other.example"]);
-        const storageCert = makeLeaf(ca, [STORAGE_HOST]);
+        const storageCert = makeLeaf(ca, [STORAGE_HOST, GLOBAL_LAYER_HOST]);
         const tokenRegCert = makeLeaf(ca, [TOKEN_REGISTRY]);
         const authCert = makeLeaf(ca, [AUTH_HOST]);
 
@@ -171,6 +178,18 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
             ],
             30000,
         );
+
+        // Same images, blobs redirected to the bucket's global host.
+        globalRedirectRegistry = await startRegistry({
+            ...regCert,
+            rootDir,
+            auth: { htpasswd: { users: { [USER]: PASSWORD } } },
+            redirectBaseUrl: `https://${GLOBAL_LAYER_HOST}:${storage.port}`,
+        });
+        stops.push(() => globalRedirectRegistry.stop());
+        // A registry that asks for no credentials, under the ECR name.
+        openRegistry = await startRegistry({ ...regCert, rootDir, auth: { none: true } });
+        stops.push(() => openRegistry.stop());
 
         wrongCertRegistry = await startRegistry({
             ...otherCert,
@@ -235,6 +254,13 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
             { id: "challenge", status: "pass", summary: '401 with Basic realm="test-registry"' },
             { id: "auth", status: "pass", summary: `200 for user ${USER} (Basic)` },
             {
+                id: "layer-dns",
+                status: "pass",
+                summary: `${STORAGE_HOST} -> 127.0.0.1 (private)`,
+            },
+            { id: "layer-tcp", status: "pass", summary: step(r, "layer-tcp").summary },
+            { id: "layer-tls", status: "pass", summary: step(r, "layer-tls").summary },
+            {
                 id: "manifest",
                 status: "pass",
                 summary: "200, application/vnd.oci.image.manifest.v1+json, 1 layers",
@@ -264,7 +290,12 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
             ),
         );
         expect(step(r, "storage-get").summary).to.match(
-            /^200 from storage, \d+ bytes, digest verified$/,
+            new RegExp(
+                `^200 from storage, \\d+ bytes, digest verified; landed on ${STORAGE_HOST.replace(/\./g, "\\.")} \\(private\\)$`,
+            ),
+        );
+        expect(step(r, "layer-tls").summary).to.match(
+            new RegExp(`^TLSv1\\.[23], certificate for ${STORAGE_HOST.replace(/\./g, "\\.")} `),
         );
         expect(storage.requests).to.include(
             `GET /docker/registry/v2/blobs/sha256/${layerDigest.slice(7, 9)}/${layerDigest.slice(7)}/data`,
@@ -282,7 +313,18 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
         });
         expect(brief(r)).to.deep.equal([
             { id: "dns", status: "fail", summary: `NXDOMAIN for ${HOST}` },
-            ...["dns-api", "tcp", "tls", "challenge", "auth", "manifest", "blob"].map((id) => ({
+            ...[
+                "dns-api",
+                "tcp",
+                "tls",
+                "challenge",
+                "auth",
+                "layer-dns",
+                "layer-tcp",
+                "layer-tls",
+                "manifest",
+                "blob",
+            ].map((id) => ({
                 id,
                 status: "skip",
                 summary: "skipped after an earlier failure",
@@ -374,7 +416,7 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
             brief(r)
                 .slice(3)
                 .map((s) => s.status),
-        ).to.deep.equal(["skip", "skip", "skip"]);
+        ).to.deep.equal(["skip", "skip", "skip", "skip", "skip", "skip"]);
         expect(r.exitCode).to.equal(1);
     });
 
@@ -392,6 +434,11 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
                 status: "fail",
                 summary: `GET /v2/ with credentials of ${USER} answered 401`,
             },
+            ...["layer-dns", "layer-tcp", "layer-tls"].map((id) => ({
+                id,
+                status: "skip",
+                summary: "skipped after an earlier failure",
+            })),
             { id: "manifest", status: "skip", summary: "skipped after an earlier failure" },
             { id: "blob", status: "skip", summary: "skipped after an earlier failure" },
         ]);
@@ -420,6 +467,82 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
         expect(step(r, "auth")).to.include({ status: "skip" });
         expect(step(r, "auth").summary).to.match(/^no credentials/);
         expect(r.exitCode).to.equal(0);
+    });
+
+    it("fails at challenge when a registry under the ECR name answers /v2/ without credentials", async () => {
+        const r = await runDoctor({ ...base(), port: openRegistry.port });
+        expect(step(r, "challenge")).to.include({
+            status: "fail",
+            summary: "GET /v2/ answered 200 without credentials: this is not ECR",
+        });
+        expect(step(r, "challenge").hint).to.match(
+            /^ECR always answers 401 here: a proxy or another registry intercepts the ECR name/,
+        );
+        expect(r.exitCode).to.equal(1);
+    });
+
+    it("only warns about an open registry under a name that is not ECR's", async () => {
+        const r = await runDoctor({
+            ...base(),
+            host: "127.0.0.1",
+            port: openRegistry.port,
+            layerPort: undefined,
+        });
+        expect(step(r, "challenge").status).to.equal("warn");
+        expect(r.steps.map((x) => x.id)).to.not.include("layer-dns");
+        expect(r.exitCode).to.equal(0);
+    });
+
+    it("follows a blob redirect to the bucket's global host and reports where it landed", async () => {
+        const r = await runDoctor({
+            ...base(),
+            port: globalRedirectRegistry.port,
+            username: USER,
+            password: PASSWORD,
+            image: IMAGE,
+        });
+        expect(step(r, "blob").summary).to.equal(
+            `307, redirected to storage host ${GLOBAL_LAYER_HOST}:${storage.port}`,
+        );
+        expect(step(r, "storage-dns")).to.include({
+            status: "pass",
+            summary: `${GLOBAL_LAYER_HOST} -> 127.0.0.1 (private)`,
+        });
+        const get = step(r, "storage-get");
+        expect(get.status).to.equal("pass");
+        expect(get.summary).to.match(new RegExp(`; landed on ${GLOBAL_LAYER_HOST} \\(private\\)$`));
+        expect(get.details).to.deep.equal([
+            `landed on ${GLOBAL_LAYER_HOST} (private: 127.0.0.1)`,
+            `ECR sent this layer to ${GLOBAL_LAYER_HOST}, not the regional ${STORAGE_HOST}: that name needs the same private DNS record`,
+        ]);
+        expect(r.exitCode).to.equal(0);
+    });
+
+    it("fails at layer-dns when the layer bucket host does not resolve, naming the layer record", async () => {
+        // The registry's records are in place; the layer host has none, so pulls would fail.
+        const noLayer = await runDoctor({
+            ...base(),
+            layerHost: "prod-eu-west-1-starport-layer-bucket.s3.eu-west-1.amazonaws.com",
+        });
+        expect(step(noLayer, "layer-dns")).to.include({
+            status: "fail",
+            summary: "NXDOMAIN for prod-eu-west-1-starport-layer-bucket.s3.eu-west-1.amazonaws.com",
+        });
+        expect(step(noLayer, "layer-dns").hint).to.match(
+            /^the DNS this machine uses has no record for ECR's layer bucket host: add its CNAME to the S3 interface endpoint/,
+        );
+        expect(noLayer.exitCode).to.equal(1);
+    });
+
+    it("fails at layer-tls when the layer host's address serves another certificate", async () => {
+        const r = await runDoctor({ ...base(), layerPort: wrongCertRegistry.port });
+        expect(step(r, "layer-tcp").status).to.equal("pass");
+        expect(step(r, "layer-tls")).to.include({
+            status: "fail",
+            summary: `certificate names DNS:registry.other.example, not ${STORAGE_HOST}`,
+        });
+        expect(step(r, "layer-tls").hint).to.contain("keep using the layer bucket's own name");
+        expect(r.exitCode).to.equal(1);
     });
 
     describe("Bearer (token auth) registry", () => {
@@ -522,6 +645,114 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
         });
     });
 
+    describe("token service unreachable", () => {
+        it("names the token service, not the registry, when the realm's port is closed", async () => {
+            const signing = makeSelfSigned(["doctor-test-dead-realm"]);
+            const dead = await startTokenServer({
+                ...makeLeaf(ca, [AUTH_HOST]),
+                issuer: "dead-issuer",
+                service: "dead-registry",
+                users: { [USER]: PASSWORD },
+                signing,
+            });
+            const deadPort = dead.port;
+            await dead.stop();
+            const reg = await startRegistry({
+                ...makeLeaf(ca, [TOKEN_REGISTRY]),
+                auth: {
+                    token: {
+                        realm: `https://${AUTH_HOST}:${deadPort}/token`,
+                        service: "dead-registry",
+                        issuer: "dead-issuer",
+                        rootCertBundleFile: signing.certFile,
+                    },
+                },
+            });
+            try {
+                const r = await runDoctor({
+                    host: TOKEN_REGISTRY,
+                    port: reg.port,
+                    dnsServer: `127.0.0.1:${dns.good!.port}`,
+                    caPem: ca.certPem,
+                    timeoutMs: 3000,
+                    dockerConfigPath: path.join(work, "no-such-docker-config.json"),
+                });
+                expect(step(r, "realm-tcp")).to.include({
+                    status: "fail",
+                    summary: `connection refused by 127.0.0.1:${deadPort} (${AUTH_HOST})`,
+                    hint: "nothing listens there: the token service is down or on another port, or the name points at the wrong address",
+                });
+                expect(step(r, "realm-tcp").hint).to.not.contain("registry");
+                const removed = await runDoctor({
+                    host: TOKEN_REGISTRY,
+                    port: tokenRegistry.port,
+                    dnsServer: `127.0.0.1:${dns.removed!.port}`,
+                    caPem: ca.certPem,
+                    timeoutMs: 3000,
+                    dockerConfigPath: path.join(work, "no-such-docker-config.json"),
+                });
+                expect(step(removed, "realm-dns").hint).to.equal(
+                    "the DNS this machine uses does not know the token service's name: add it to the on-premises DNS or forward its zone",
+                );
+            } finally {
+                await reg.stop();
+                removePki(signing.dir);
+            }
+        });
+    });
+
+    describe("the CLI as a process, writing to a pipe", () => {
+        const cli = (args: string[]): Promise<{ code: number | null; stdout: string }> =>
+            new Promise((resolve) => {
+                execFile(
+                    process.execPath,
+                    ["-r", "./tools/register.js", "tools/doctor/cli.ts", ...args],
+                    { timeout: 30000, maxBuffer: 16 * 1024 * 1024 },
+                    (err, stdout) =>
+                        resolve({
+                            code: err ? ((err as { code?: number }).code ?? null) : 0,
+                            stdout,
+                        }),
+                );
+            });
+        it("prints the whole JSON result before it exits", async () => {
+            const out = await cli([
+                "--registry",
+                `${HOST}:${registry.port}`,
+                "--dns-server",
+                `127.0.0.1:${dns.good!.port}`,
+                "--ca-file",
+                ca.certFile,
+                "--layer-host",
+                `${STORAGE_HOST}:${storage.port}`,
+                "--timeout",
+                "3000",
+                "--json",
+            ]);
+            const parsed = JSON.parse(out.stdout) as DoctorResult;
+            expect(out.code).to.equal(0);
+            expect(parsed.steps.map((x) => x.id)).to.deep.equal([
+                "dns",
+                "dns-api",
+                "tcp",
+                "tls",
+                "challenge",
+                "auth",
+                "layer-dns",
+                "layer-tcp",
+                "layer-tls",
+            ]);
+        });
+        it("a usage error with --json is JSON on stdout and exit 2", async () => {
+            const out = await cli(["--json", "--registry", "r", "--timeout", "soon"]);
+            expect(out.code).to.equal(2);
+            expect(JSON.parse(out.stdout).error).to.deep.include({
+                kind: "usage",
+                flag: "--timeout",
+            });
+        });
+    });
+
     describe("cli main()", () => {
         it("reads credentials from a Docker config and prints JSON", async () => {
             const cfg = path.join(work, "docker-config.json");
@@ -543,6 +774,8 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
                     cfg,
                     "--image",
                     IMAGE,
+                    "--layer-host",
+                    `${STORAGE_HOST}:${storage.port}`,
                     "--timeout",
                     "3000",
                     "--json",
@@ -569,6 +802,8 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
                     ca.certFile,
                     "--username",
                     USER,
+                    "--layer-host",
+                    `${STORAGE_HOST}:${storage.port}`,
                 ],
                 {
                     stdin: Readable.from(["wrong\n"]),
@@ -582,7 +817,7 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
             );
             expect(out).to.match(/\n\s+fix: the registry rejected the credentials/);
             expect(out.trimEnd().split("\n").pop()).to.equal(
-                "FAILED: 5 pass, 0 warn, 1 fail, 0 skip",
+                "FAILED: 5 pass, 0 warn, 1 fail, 3 skip",
             );
         });
     });

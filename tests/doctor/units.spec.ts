@@ -93,22 +93,44 @@ describe("doctor units", () => {
             for (const bad of ["dns.example", "1.2.3.4:0", "1.2.3.4:70000", "[1.2.3.4]:53"])
                 expect(normaliseDnsServer(bad), bad).to.equal(undefined);
         });
-        it("warns when an ECR name resolves to public addresses", () => {
-            const out = judgeResolution(
-                {
-                    name: "123456789012.dkr.ecr.us-west-2.amazonaws.com",
-                    chain: [],
-                    chainKnown: true,
-                    addresses: ["52.94.1.1"],
-                },
-                "ecr",
-                { serverLabel: "system resolver" },
-            );
-            expect(out.status).to.equal("warn");
+        const publicEcr = {
+            name: "123456789012.dkr.ecr.us-west-2.amazonaws.com",
+            chain: [],
+            chainKnown: true,
+            addresses: ["52.94.1.1"],
+        };
+        it("fails when an ECR name resolves to public addresses, with the DNS fix", () => {
+            const out = judgeResolution(publicEcr, "ecr", { serverLabel: "system resolver" });
+            expect(out.status).to.equal("fail");
             expect(out.summary).to.equal(
                 "123456789012.dkr.ecr.us-west-2.amazonaws.com -> 52.94.1.1 (public: 52.94.1.1)",
             );
+            expect(out.hint).to.match(/^the ECR name resolves to public addresses/);
+            expect(out.hint).to.contain("CNAME to the endpoint's vpce.amazonaws.com name");
+            expect(out.hint).to.contain("npm run onprem-dns");
+            expect(out.hint).to.contain("--allow-public accepts the public path");
+        });
+        it("--allow-public turns that failure into a warning (explicit opt-out)", () => {
+            const out = judgeResolution(publicEcr, "ecr", {
+                serverLabel: "system resolver",
+                allowPublic: true,
+            });
+            expect(out.status).to.equal("warn");
             expect(out.hint).to.match(/traffic leaves the private path/);
+        });
+        it("fails for the layer bucket host on public addresses too; other hosts only warn", () => {
+            const layer = {
+                ...publicEcr,
+                name: "prod-us-west-2-starport-layer-bucket.s3.us-west-2.amazonaws.com",
+            };
+            const out = judgeResolution(layer, "layer", { serverLabel: "x" });
+            expect(out.status).to.equal("fail");
+            expect(out.hint).to.match(/^ECR's layer bucket host resolves to public addresses/);
+            expect(
+                judgeResolution({ ...publicEcr, name: "auth.example.com" }, "other", {
+                    serverLabel: "x",
+                }).status,
+            ).to.equal("warn");
         });
         it("fails when a CNAME points at a name that does not exist", () => {
             const out = judgeResolution(
@@ -162,6 +184,9 @@ describe("doctor units", () => {
                 "--image",
                 "a/b:c",
                 "--allow-alias",
+                "--allow-public",
+                "--layer-host",
+                "layers.example:8443",
                 "--json",
             ]);
             expect(a.json).to.equal(true);
@@ -174,6 +199,9 @@ describe("doctor units", () => {
                 dockerConfigPath: "/x",
                 image: "a/b:c",
                 allowAlias: true,
+                allowPublic: true,
+                layerHost: "layers.example",
+                layerPort: 8443,
             });
         });
         it("parses image references", () => {
@@ -204,6 +232,10 @@ describe("doctor units", () => {
             [["--registry", "r", "--frobnicate"], "doctor: unknown option --frobnicate"],
             [["--registry"], "doctor: --registry needs a value"],
             [
+                ["--registry", "r", "--layer-host", "x:99999"],
+                'doctor: --layer-host: port must be 1-65535, got "99999"',
+            ],
+            [
                 ["--registry", "r", "--ca-file", "/nonexistent/ca.pem"],
                 'doctor: --ca-file: cannot read "/nonexistent/ca.pem": ENOENT',
             ],
@@ -218,6 +250,28 @@ describe("doctor units", () => {
                 expect(code).to.equal(2);
                 expect(err.split("\n")[0]).to.equal(message);
                 expect(err).to.include("usage: npm run doctor -- --registry <host>[:<port>]");
+            });
+        }
+        for (const [argv, message] of bad) {
+            it(`with --json, exits 2 for ${JSON.stringify(argv)} with a JSON error on stdout`, async () => {
+                let out = "";
+                let err = "";
+                const code = await main([...argv, "--json"], {
+                    stdout: (s) => (out += s),
+                    stderr: (s) => (err += s),
+                });
+                expect(code).to.equal(2);
+                expect(err).to.equal("");
+                const parsed = JSON.parse(out);
+                expect(parsed).to.deep.equal({
+                    ok: false,
+                    exitCode: 2,
+                    error: {
+                        kind: "usage",
+                        flag: /^doctor: (?:unknown option )?(--[a-z-]+)/.exec(message)![1],
+                        message: message.replace(/^doctor: /, ""),
+                    },
+                });
             });
         }
         it("prints usage for --help and exits 0", async () => {

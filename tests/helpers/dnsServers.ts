@@ -122,10 +122,10 @@ export async function dig(
     port: number,
     name: string,
     type = "A",
-    opts: { recurse?: boolean; timeoutSec?: number } = {},
+    opts: { recurse?: boolean; timeoutSec?: number; server?: string } = {},
 ): Promise<DigResult> {
     const args = [
-        "@127.0.0.1",
+        `@${opts.server ?? "127.0.0.1"}`,
         "-p",
         String(port),
         name,
@@ -168,6 +168,8 @@ export function parseDig(raw: string): DigResult {
 
 interface StartSpec {
     bin: string;
+    /** Fixed address and port (inside a network namespace); 127.0.0.1 and a free port by default. */
+    listen?: { host: string; port: number };
     args: (confPath: string) => string[];
     conf: (port: number, dir: string) => string;
     confName: string;
@@ -178,8 +180,8 @@ interface StartSpec {
 async function startServer(spec: StartSpec): Promise<RunningDnsServer> {
     let lastError: unknown;
     // A second or third attempt only happens when another process grabbed the port first.
-    for (let attempt = 0; attempt < 3; attempt++) {
-        const port = await freePort();
+    for (let attempt = 0; attempt < (spec.listen ? 1 : 3); attempt++) {
+        const port = spec.listen?.port ?? (await freePort());
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${spec.bin}-test-`));
         for (const [rel, content] of Object.entries(spec.files ?? {})) {
             fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -187,12 +189,13 @@ async function startServer(spec: StartSpec): Promise<RunningDnsServer> {
         }
         const confPath = path.join(dir, spec.confName);
         fs.writeFileSync(confPath, spec.conf(port, dir));
+        fs.writeFileSync(path.join(dir, "port"), String(port));
         const child = spawn(spec.bin, spec.args(confPath), {
             cwd: dir,
             env: { ...process.env, PATH: SBIN_PATH },
             stdio: ["ignore", "pipe", "pipe"],
         });
-        const server = wrap(child, port, dir, confPath);
+        const server = wrap(child, port, dir, confPath, spec.listen?.host);
         try {
             await waitReady(server, child, spec.timeoutMs);
             return server;
@@ -204,12 +207,18 @@ async function startServer(spec: StartSpec): Promise<RunningDnsServer> {
     throw lastError;
 }
 
-function wrap(child: ChildProcess, port: number, dir: string, confPath: string): RunningDnsServer {
+function wrap(
+    child: ChildProcess,
+    port: number,
+    dir: string,
+    confPath: string,
+    host = "127.0.0.1",
+): RunningDnsServer {
     let output = "";
     child.stdout?.on("data", (d) => (output += String(d)));
     child.stderr?.on("data", (d) => (output += String(d)));
     const server: RunningDnsServer = {
-        host: "127.0.0.1",
+        host,
         port,
         dir,
         confPath,
@@ -235,6 +244,7 @@ async function waitReady(
         const r = await dig(server.port, "readiness-probe.invalid", "A", {
             recurse: false,
             timeoutSec: 1,
+            server: server.host,
         });
         if (r.status !== "TIMEOUT") return;
         await new Promise((res) => setTimeout(res, 100));
@@ -260,12 +270,16 @@ export interface UnboundOptions {
     upstream?: { host: string; port: number };
     /** Readiness deadline; default 10 s. */
     timeoutMs?: number;
+    /** Fixed address and port, e.g. 127.0.0.53:53 inside a test's network namespace. */
+    listen?: { host: string; port: number };
 }
 
 /** Starts a real Unbound on 127.0.0.1:<free port>, in the foreground, without chroot or user switch. */
 export function startUnbound(opts: UnboundOptions): Promise<RunningDnsServer> {
+    const host = opts.listen?.host ?? "127.0.0.1";
     return startServer({
         bin: "unbound",
+        listen: opts.listen,
         confName: "unbound.conf",
         args: (conf) => ["-d", "-c", conf],
         timeoutMs: opts.timeoutMs ?? 10000,
@@ -273,7 +287,7 @@ export function startUnbound(opts: UnboundOptions): Promise<RunningDnsServer> {
             [
                 "server:",
                 "    verbosity: 1",
-                `    interface: 127.0.0.1@${port}`,
+                `    interface: ${host}@${port}`,
                 `    port: ${port}`,
                 "    do-ip6: no",
                 '    username: ""',
@@ -308,7 +322,7 @@ export function startUnbound(opts: UnboundOptions): Promise<RunningDnsServer> {
                 '    name: "."',
                 opts.upstream
                     ? `    forward-addr: ${opts.upstream.host}@${opts.upstream.port}`
-                    : `    forward-addr: 127.0.0.1@${port}`,
+                    : `    forward-addr: ${host}@${port}`,
                 "",
             ].join("\n"),
     });
@@ -371,6 +385,45 @@ export function startNamed(opts: NamedOptions): Promise<RunningDnsServer> {
                 opts.confSnippet.trim(),
                 "",
             ].join("\n"),
+    });
+}
+
+/** Options for {@link startDnsmasq}. */
+export interface DnsmasqOptions {
+    /** Config under test (e.g. `dnsmasq/ecr.conf` with real `server=` lines), loaded with --conf-file. */
+    confSnippet: string;
+    /** Where every other name goes (dnsmasq's default upstream); nothing else is read (no resolv.conf, no hosts). */
+    upstream: { host: string; port: number };
+    /** Readiness deadline; default 10 s. */
+    timeoutMs?: number;
+}
+
+/** Starts a real dnsmasq on 127.0.0.1:<free port> in the foreground, DNS only (no DHCP). */
+export function startDnsmasq(opts: DnsmasqOptions): Promise<RunningDnsServer> {
+    return startServer({
+        bin: "dnsmasq",
+        confName: "ecr.conf",
+        files: {},
+        timeoutMs: opts.timeoutMs ?? 10000,
+        conf: () => opts.confSnippet,
+        args: (conf) => {
+            const dir = path.dirname(conf);
+            const port = Number(fs.readFileSync(path.join(dir, "port"), "utf8"));
+            return [
+                "--keep-in-foreground",
+                "--log-facility=-",
+                "--no-resolv",
+                "--no-hosts",
+                "--no-poll",
+                "--bind-interfaces",
+                "--listen-address=127.0.0.1",
+                `--port=${port}`,
+                `--pid-file=${dir}/dnsmasq.pid`,
+                `--server=${opts.upstream.host}#${opts.upstream.port}`,
+                `--conf-file=${conf}`,
+                "--cache-size=0",
+            ];
+        },
     });
 }
 

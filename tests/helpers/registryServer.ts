@@ -17,7 +17,7 @@ import { freePort } from "./dnsServers";
 import { stopper as processStopper } from "./process";
 
 export interface RunningRegistry {
-    host: "127.0.0.1";
+    host: string;
     port: number;
     /** Filesystem storage root (blobs under docker/registry/v2/blobs). */
     rootDir: string;
@@ -26,6 +26,7 @@ export interface RunningRegistry {
 }
 
 export type RegistryAuth =
+    | { none: true }
     | { htpasswd: { users: Record<string, string> } }
     | { token: { realm: string; service: string; issuer: string; rootCertBundleFile: string } };
 
@@ -39,6 +40,8 @@ export interface RegistryOptions {
     redirectBaseUrl?: string;
     /** Readiness deadline; default 15 s. */
     timeoutMs?: number;
+    /** Address and port to listen on (inside a test's network namespace); 127.0.0.1 and a free port by default. */
+    listen?: { host: string; port: number };
 }
 
 /** htpasswd lines (bcrypt, which the registry requires) made with the `htpasswd` CLI. */
@@ -57,8 +60,10 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-test-"));
     const rootDir = opts.rootDir ?? path.join(dir, "storage");
     fs.mkdirSync(rootDir, { recursive: true });
-    let auth: Record<string, unknown>;
-    if ("htpasswd" in opts.auth) {
+    let auth: Record<string, unknown> | undefined;
+    if ("none" in opts.auth) {
+        auth = undefined;
+    } else if ("htpasswd" in opts.auth) {
         const file = path.join(dir, "htpasswd");
         fs.writeFileSync(file, `${htpasswdLines(opts.auth.htpasswd.users)}\n`);
         auth = { htpasswd: { realm: "test-registry", path: file } };
@@ -75,17 +80,17 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
     }
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
-        const port = await freePort();
+        const port = opts.listen?.port ?? (await freePort());
         const config = {
             version: 0.1,
             log: { level: "info", accesslog: { disabled: true } },
             storage: { filesystem: { rootdirectory: rootDir }, delete: { enabled: true } },
             http: {
-                addr: `127.0.0.1:${port}`,
+                addr: `${opts.listen?.host ?? "127.0.0.1"}:${port}`,
                 secret: randomBytes(16).toString("hex"),
                 tls: { certificate: opts.certFile, key: opts.keyFile },
             },
-            auth,
+            ...(auth ? { auth } : {}),
             ...(opts.redirectBaseUrl
                 ? {
                       middleware: {
@@ -104,13 +109,21 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
             env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
             stdio: ["ignore", "pipe", "pipe"],
         });
-        const server = wrapChild(child, port, rootDir, dir);
+        const server = wrapChild(child, port, rootDir, dir, opts.listen?.host);
         try {
-            await waitForTcp(port, child, opts.timeoutMs ?? 15000, server.logs);
+            await waitForTcp(
+                opts.listen?.host ?? "127.0.0.1",
+                port,
+                child,
+                opts.timeoutMs ?? 15000,
+                server.logs,
+            );
             return server;
         } catch (e) {
             lastError = e;
             await server.stop();
+            // A fixed port will not get free by retrying; and stop() removed `dir`.
+            break;
         }
     }
     throw lastError;
@@ -122,6 +135,7 @@ function wrapChild(
     port: number,
     rootDir: string,
     dir: string,
+    host = "127.0.0.1",
 ): RunningRegistry {
     let output = "";
     const keep = (d: Buffer) => {
@@ -130,7 +144,7 @@ function wrapChild(
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
     return {
-        host: "127.0.0.1",
+        host,
         port,
         rootDir,
         logs: () => output,
@@ -138,7 +152,8 @@ function wrapChild(
     };
 }
 
-async function waitForTcp(
+export async function waitForTcp(
+    host: string,
     port: number,
     child: ChildProcess,
     timeoutMs: number,
@@ -147,10 +162,10 @@ async function waitForTcp(
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
         if (child.exitCode !== null || child.signalCode !== null) {
-            throw new Error(`docker-registry exited early (code ${child.exitCode}):\n${logs()}`);
+            throw new Error(`${child.spawnfile} exited early (code ${child.exitCode}):\n${logs()}`);
         }
         const up = await new Promise<boolean>((resolve) => {
-            const s = net.connect({ host: "127.0.0.1", port });
+            const s = net.connect({ host, port });
             const timer = setTimeout(() => {
                 s.destroy();
                 resolve(false);
@@ -168,7 +183,7 @@ async function waitForTcp(
         if (up) return;
         await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`docker-registry not listening after ${timeoutMs} ms:\n${logs()}`);
+    throw new Error(`${child.spawnfile} not listening after ${timeoutMs} ms:\n${logs()}`);
 }
 
 export interface RunningHttps {
@@ -178,14 +193,17 @@ export interface RunningHttps {
     stop(): Promise<void>;
 }
 
-async function listenHttps(server: https.Server): Promise<number> {
+async function listenHttps(
+    server: https.Server,
+    listen?: { host: string; port: number },
+): Promise<number> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
-        const port = await freePort();
+        const port = listen?.port ?? (await freePort());
         try {
             await new Promise<void>((resolve, reject) => {
                 server.once("error", reject);
-                server.listen(port, "127.0.0.1", () => {
+                server.listen(port, listen?.host ?? "127.0.0.1", () => {
                     server.removeListener("error", reject);
                     resolve();
                 });
@@ -339,6 +357,7 @@ export async function startStorageServer(opts: {
     certFile: string;
     keyFile: string;
     rootDir: string;
+    listen?: { host: string; port: number };
 }): Promise<RunningHttps> {
     const requests: string[] = [];
     const root = path.resolve(opts.rootDir);
@@ -370,7 +389,7 @@ export async function startStorageServer(opts: {
             fs.createReadStream(file).pipe(res);
         },
     );
-    const port = await listenHttps(server);
+    const port = await listenHttps(server, opts.listen);
     return { port, requests, stop: httpsStopper(server) };
 }
 

@@ -21,10 +21,14 @@ export const USAGE = `usage: npm run doctor -- --registry <host>[:<port>] [optio
   --timeout <ms>              limit for each network call (default ${DEFAULT_TIMEOUT_MS})
   --username <name>           user name; the password is read from stdin
   --docker-config <file>      Docker config with auths (default ~/.docker/config.json)
-  --image <repo>:<tag>        also fetch this image's manifest and first blob
+  --image <repo>:<tag>        also fetch this image's manifest and first blob, following
+                              the redirect to the host that serves layers
+  --layer-host <host>[:<port>]  layer bucket host to check (default for ECR:
+                              prod-<region>-starport-layer-bucket.s3.<region>.amazonaws.com)
   --allow-alias               accept ECR names resolving straight to private IPs
-                              (inside the VPC, or a Route 53 alias record)
-  --json                      print the result as JSON
+                              (inside the VPC, a Route 53 alias record, the SNI proxy)
+  --allow-public              accept ECR names on public addresses (not the private path)
+  --json                      print the result (and usage errors) as JSON
 `;
 
 export class UsageError extends Error {}
@@ -44,13 +48,14 @@ const VALUE_FLAGS = new Set([
     "username",
     "docker-config",
     "image",
+    "layer-host",
 ]);
-const BOOL_FLAGS = new Set(["json", "allow-alias", "help"]);
+const BOOL_FLAGS = new Set(["json", "allow-alias", "allow-public", "help"]);
 const HOST_NAME =
     /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 /** `host`, `host:port`, `[v6]:port`, with an optional `https://` prefix and trailing `/`. */
-export function parseRegistry(value: string): { host: string; port: number } {
+export function parseRegistry(value: string, flag = "--registry"): { host: string; port: number } {
     const v = value.replace(/^https:\/\//i, "").replace(/\/+$/, "");
     let host: string;
     let port: string | undefined;
@@ -58,19 +63,19 @@ export function parseRegistry(value: string): { host: string; port: number } {
     if (v6) {
         host = v6[1];
         port = v6[2];
-        if (!net.isIPv6(host)) throw new UsageError(`--registry: bad IPv6 address "${host}"`);
+        if (!net.isIPv6(host)) throw new UsageError(`${flag}: bad IPv6 address "${host}"`);
     } else {
         const parts = v.split(":");
         if (parts.length > 2)
-            throw new UsageError(`--registry: write IPv6 addresses as [addr]:port, got "${value}"`);
+            throw new UsageError(`${flag}: write IPv6 addresses as [addr]:port, got "${value}"`);
         [host, port] = parts;
         if (!net.isIPv4(host) && !HOST_NAME.test(host))
-            throw new UsageError(`--registry: "${host}" is not a host name`);
+            throw new UsageError(`${flag}: "${host}" is not a host name`);
     }
     let portNumber = 443;
     if (port !== undefined) {
         if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
-            throw new UsageError(`--registry: port must be 1-65535, got "${port}"`);
+            throw new UsageError(`${flag}: port must be 1-65535, got "${port}"`);
         }
         portNumber = Number(port);
     }
@@ -136,6 +141,10 @@ export function parseArgs(argv: string[]): CliArgs {
     }
     if (values.username !== undefined && values.username.length === 0)
         throw new UsageError("--username is empty");
+    const layer =
+        values["layer-host"] !== undefined
+            ? parseRegistry(values["layer-host"], "--layer-host")
+            : undefined;
     return {
         options: {
             host,
@@ -146,6 +155,9 @@ export function parseArgs(argv: string[]): CliArgs {
             dockerConfigPath: values["docker-config"],
             image: values.image,
             allowAlias: flags.has("allow-alias"),
+            allowPublic: flags.has("allow-public"),
+            layerHost: layer?.host,
+            layerPort: layer?.port,
         },
         json: flags.has("json"),
         caFile: values["ca-file"],
@@ -185,6 +197,11 @@ export function readPassword(stdin: NodeJS.ReadableStream, timeoutMs: number): P
         stdin.once("error", onErr);
         stdin.resume();
     });
+}
+
+/** The flag a usage error is about (`--timeout`), or null for a stray argument. */
+function flagOf(message: string): string | null {
+    return /^(?:unknown option )?(--[a-z-]+)/.exec(message)?.[1] ?? null;
 }
 
 export interface CliIo {
@@ -235,7 +252,14 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
         }
     } catch (e) {
         if (e instanceof UsageError) {
-            err(`doctor: ${e.message}\n\n${USAGE}`);
+            // --json callers parse stdout: a usage error is JSON there too.
+            if (argv.includes("--json")) {
+                out(
+                    `${JSON.stringify({ ok: false, exitCode: 2, error: { kind: "usage", flag: flagOf(e.message), message: e.message } }, null, 2)}\n`,
+                );
+            } else {
+                err(`doctor: ${e.message}\n\n${USAGE}`);
+            }
             return 2;
         }
         throw e;

@@ -175,8 +175,24 @@ export async function resolveName(
     return { name, chain, chainKnown, addresses };
 }
 
-/** How strictly a name's resolution is judged. */
-export type NameKind = "ecr" | "other";
+/**
+ * How strictly a name's resolution is judged. `ecr`: an ECR API or registry
+ * name; `layer`: ECR's layer bucket host (regional or global). Both must
+ * resolve to private addresses unless `allowPublic`. `other`: any other host
+ * (a token service, a self-hosted registry's storage).
+ */
+export type NameKind = "ecr" | "layer" | "other";
+
+/** Judging options: the DNS step's rules (see README, doctor section). */
+export interface JudgeOptions {
+    /** Accept an ECR name answered straight by an A record (inside the VPC, Route 53 alias, SNI proxy). */
+    allowAlias?: boolean;
+    /** Accept public addresses for ECR names (explicit opt-out of the private path). */
+    allowPublic?: boolean;
+    serverLabel: string;
+    /** What the name is, for hints: "registry", "token service", "storage". @default "registry" */
+    service?: string;
+}
 
 export function describeChain(r: Resolution): string {
     if (net.isIP(r.name)) return r.name;
@@ -186,11 +202,8 @@ export function describeChain(r: Resolution): string {
 }
 
 /** Judges a resolution: the DNS step's rules (see README, doctor section). */
-export function judgeResolution(
-    r: Resolution,
-    kind: NameKind,
-    opts: { allowAlias?: boolean; serverLabel: string },
-): Outcome {
+export function judgeResolution(r: Resolution, kind: NameKind, opts: JudgeOptions): Outcome {
+    const service = opts.service ?? "registry";
     const details = [
         `resolver: ${opts.serverLabel}`,
         r.chainKnown
@@ -209,8 +222,10 @@ export function judgeResolution(
                     hint:
                         r.error.name === r.name
                             ? kind === "ecr"
-                                ? "the DNS this machine uses has no record for the ECR name: add the on-premises records from the plan (CNAME to the endpoint's vpce.amazonaws.com name) or a conditional forwarder to a Route 53 Resolver inbound endpoint"
-                                : "the DNS this machine uses does not know this name: add it to the on-premises DNS or forward its zone"
+                                ? "the DNS this machine uses has no record for the ECR name: add the on-premises records (`npm run onprem-dns` from the deployed stack: CNAME to the endpoint's vpce.amazonaws.com name) or a conditional forwarder to a Route 53 Resolver inbound endpoint"
+                                : kind === "layer"
+                                  ? 'the DNS this machine uses has no record for ECR\'s layer bucket host: add its CNAME to the S3 interface endpoint (onprem-dns/README.md, "The layer bucket host")'
+                                  : `the DNS this machine uses does not know the ${service}'s name: add it to the on-premises DNS or forward its zone`
                             : "the CNAME points at a name that does not exist: re-render the records from the endpoint's current DNS name (the endpoint may have been replaced)",
                 };
             case "ENODATA":
@@ -246,14 +261,20 @@ export function judgeResolution(
     }
     const publicIps = r.addresses.filter((a) => !isPrivateAddress(a));
     if (publicIps.length > 0) {
+        const summary = `${describeChain(r)} (${net.isIP(r.name) ? "IP address, no DNS lookup; " : ""}public: ${publicIps.join(", ")})`;
+        // An ECR name on a public address is not the private path, even when
+        // a registry answers there: that is the internet (or an interceptor).
+        const strict = (kind === "ecr" || kind === "layer") && !opts.allowPublic;
         return {
-            status: "warn",
-            summary: `${describeChain(r)} (${net.isIP(r.name) ? "IP address, no DNS lookup; " : ""}public: ${publicIps.join(", ")})`,
+            status: strict ? "fail" : "warn",
+            summary,
             details,
             hint:
                 kind === "ecr"
-                    ? "the name resolves to public addresses, so traffic leaves the private path: point the on-premises DNS at the endpoint (CNAME to its vpce.amazonaws.com name)"
-                    : "the name resolves to public addresses, so this traffic leaves the private path (S3 gateway endpoints are not reachable from on-premises; use an S3 interface endpoint or accept internet egress)",
+                    ? `the ECR name resolves to public addresses, so traffic leaves the private path: make the DNS this machine uses answer it with a CNAME to the endpoint's vpce.amazonaws.com name (\`npm run onprem-dns\` renders the records from the deployed stack) or forward it to a Route 53 Resolver inbound endpoint${strict ? "; --allow-public accepts the public path" : ""}`
+                    : kind === "layer"
+                      ? `ECR's layer bucket host resolves to public addresses, so layer downloads leave the private path: send exactly this name to the S3 interface endpoint (CNAME to bucket.vpce-...s3.<region>.vpce.amazonaws.com, see onprem-dns/README.md)${strict ? "; --allow-public accepts the public path" : ""}`
+                      : "the name resolves to public addresses, so this traffic leaves the private path (S3 gateway endpoints are not reachable from on-premises; use an S3 interface endpoint or accept internet egress)",
         };
     }
     const last = r.chain.length > 0 ? r.chain[r.chain.length - 1] : r.name;
@@ -265,12 +286,12 @@ export function judgeResolution(
             hint: "replace the A record with a CNAME to the endpoint's regional DNS name: endpoint IPs change when the endpoint or its subnets are replaced (use --allow-alias inside the VPC or behind a Route 53 alias record)",
         };
     }
-    if (kind === "ecr" && !r.chainKnown) {
+    if (kind === "ecr" && !r.chainKnown && !opts.allowAlias) {
         return {
             status: "warn",
             summary: `${describeChain(r)} (private; CNAME chain not visible)`,
             details,
-            hint: "the system resolver hides the CNAME chain: rerun with --dns-server <your DNS server> to check the records",
+            hint: "the system resolver hides the CNAME chain (or a hosts file answers): rerun with --dns-server <your DNS server> to check the records, or with --allow-alias behind the SNI proxy",
         };
     }
     const where = net.isIP(r.name)

@@ -8,7 +8,7 @@ import {
     defaultDockerConfigPath,
     parseWwwAuthenticate,
 } from "./auth";
-import { judgeResolution, NameKind, parseEcrHost, resolveName } from "./dnsCheck";
+import { isPrivateAddress, judgeResolution, NameKind, parseEcrHost, resolveName } from "./dnsCheck";
 import { checkTcp, checkTls, HttpAnswer, hostPort, pickAddress, request } from "./netCheck";
 import { DoctorOptions, DoctorResult, Outcome, StepId, StepResult } from "./types";
 
@@ -139,6 +139,20 @@ interface HostCheck {
     host: string;
     port: number;
     ip?: string;
+    /** Every address the name resolved to. */
+    addresses?: string[];
+}
+
+/** ECR's layer bucket hosts: `prod-<region>-starport-layer-bucket.s3[.<region>].amazonaws.com[.cn]`. */
+export function isLayerHost(host: string): boolean {
+    return /^prod-[a-z0-9-]+-starport-layer-bucket\.s3(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?$/.test(
+        host.toLowerCase(),
+    );
+}
+
+/** The regional layer bucket host of an ECR region. */
+export function regionalLayerHost(region: string, suffix = "amazonaws.com"): string {
+    return `prod-${region}-starport-layer-bucket.s3.${region}.${suffix}`;
 }
 
 /**
@@ -155,40 +169,41 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
     const serverLabel = opts.dnsServer ?? "system resolver";
     const base = new URL(`https://${registry}`);
 
+    const judge = { allowAlias: opts.allowAlias, allowPublic: opts.allowPublic, serverLabel };
+
     /** Steps 1-3 for a host; returns the address to connect to, or undefined after a failure. */
     async function hostSteps(
-        prefix: "" | "realm-" | "storage-",
+        prefix: "" | "realm-" | "layer-" | "storage-",
         h: HostCheck,
         kind: NameKind,
         secure: boolean,
+        service: string,
     ): Promise<string | undefined> {
         await run.step(`${prefix}dns` as StepId, h.host, async () => {
             const r = await resolveName(h.host, opts.dnsServer, t);
             h.ip = pickAddress(r.addresses);
-            return judgeResolution(r, kind, { allowAlias: opts.allowAlias, serverLabel });
+            h.addresses = r.addresses;
+            return judgeResolution(r, kind, { ...judge, service });
         });
         if (prefix === "" && ecr) {
             await run.step("dns-api", ecr.apiHost, async () =>
-                judgeResolution(await resolveName(ecr.apiHost, opts.dnsServer, t), "ecr", {
-                    allowAlias: opts.allowAlias,
-                    serverLabel,
-                }),
+                judgeResolution(await resolveName(ecr.apiHost, opts.dnsServer, t), "ecr", judge),
             );
         }
         const target = hostPort(h.host, h.port);
         await run.step(`${prefix}tcp` as StepId, target, () =>
-            checkTcp(h.host, h.ip as string, h.port, t),
+            checkTcp(h.host, h.ip as string, h.port, t, service),
         );
         if (secure) {
             await run.step(`${prefix}tls` as StepId, target, () =>
-                checkTls(h.host, h.ip as string, h.port, ca, t),
+                checkTls(h.host, h.ip as string, h.port, ca, t, service),
             );
         }
         return run.failed ? undefined : h.ip;
     }
 
     const reg: HostCheck = { host: opts.host, port: opts.port };
-    await hostSteps("", reg, ecr ? "ecr" : "other", true);
+    await hostSteps("", reg, ecr ? "ecr" : "other", true, "registry");
 
     const get = (
         path: string,
@@ -211,11 +226,17 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
             `Docker-Distribution-Api-Version: ${res.headers["docker-distribution-api-version"] ?? "(absent)"}`,
         ];
         if (res.status === 200) {
+            // ECR always asks for credentials: under an ECR name, an open
+            // registry is something else answering for it.
             return {
-                status: "warn",
-                summary: "GET /v2/ answered 200 without credentials (anonymous access)",
+                status: ecr ? "fail" : "warn",
+                summary: ecr
+                    ? "GET /v2/ answered 200 without credentials: this is not ECR"
+                    : "GET /v2/ answered 200 without credentials (anonymous access)",
                 details,
-                hint: "the registry asks for no authentication; ECR always does, so this is a different server or a proxy answering for it",
+                hint: ecr
+                    ? "ECR always answers 401 here: a proxy or another registry intercepts the ECR name; find what the name resolves to (dns step) and remove the interceptor"
+                    : "the registry asks for no authentication: anyone who reaches it can pull (and maybe push)",
             };
         }
         if (res.status !== 401) {
@@ -295,13 +316,19 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
             host: realm.hostname.replace(/^\[(.*)\]$/, "$1"),
             port: Number(realm.port || (secure ? 443 : 80)),
         };
-        await hostSteps("realm-", realmCheck, "other", secure);
+        // The realm is another host than the registry: a failure there is the
+        // token service's, and the fix says so.
+        await hostSteps("realm-", realmCheck, "other", secure, "token service");
         await run.step("token", tokenUrl().toString(), async () => {
             let res: HttpAnswer;
             try {
                 res = await fetchToken(undefined, undefined);
             } catch (e) {
-                return httpError(e, "anonymous token request");
+                const o = httpError(e, "anonymous token request");
+                return {
+                    ...o,
+                    hint: `the token service (${(realm as URL).origin}, the registry's auth realm) did not answer: check it, not the registry`,
+                };
             }
             if (res.status === 200 && tokenFrom(res)) {
                 return { status: "pass", summary: "200, anonymous token issued" };
@@ -315,7 +342,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
             return {
                 status: "fail",
                 summary: `token endpoint answered ${res.status}${res.status === 200 ? " without a token" : ""}`,
-                hint: "the realm URL does not reach a working token service: check the registry's auth.token.realm and the service behind it",
+                hint: `the token service at ${(realm as URL).origin} does not work: check that service (and the registry's auth.token.realm pointing at it)`,
             };
         });
     }
@@ -397,6 +424,27 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
                         : "authenticated requests are refused: an endpoint or repository policy denies this principal",
             };
         });
+    }
+
+    // The layer bucket: pulls download every layer from it (ECR redirects
+    // blob requests there), so it must resolve privately and complete TLS.
+    const layerHost =
+        opts.layerHost ??
+        (ecr
+            ? regionalLayerHost(
+                  ecr.region,
+                  opts.host.endsWith(".cn") ? "amazonaws.com.cn" : "amazonaws.com",
+              )
+            : undefined);
+    if (layerHost) {
+        const layer: HostCheck = { host: layerHost, port: opts.layerPort ?? 443 };
+        await hostSteps(
+            "layer-",
+            layer,
+            isLayerHost(layerHost) ? "layer" : "other",
+            true,
+            "layer bucket",
+        );
     }
 
     if (opts.image && image) {
@@ -538,7 +586,14 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
                     host: r.hostname.replace(/^\[(.*)\]$/, "$1"),
                     port: Number(r.port || (secure ? 443 : 80)),
                 };
-                await hostSteps("storage-", storage, "other", secure);
+                const layerKind = ecr || isLayerHost(storage.host);
+                await hostSteps(
+                    "storage-",
+                    storage,
+                    layerKind ? "layer" : "other",
+                    secure,
+                    layerKind ? "layer bucket" : "storage",
+                );
                 await run.step("storage-get", `${r.origin}${r.pathname}`, async () => {
                     let target = r;
                     for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
@@ -561,7 +616,12 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
                             target = new URL(res.headers.location, target);
                             continue;
                         }
-                        return blobOutcome(res, blobDigest as string, "storage", ecr?.region);
+                        return landed(
+                            blobOutcome(res, blobDigest as string, "storage", ecr?.region),
+                            target,
+                            target.hostname === storage.host ? storage.addresses : undefined,
+                            ecr ? regionalLayerHost(ecr.region) : undefined,
+                        );
                     }
                     return {
                         status: "fail",
@@ -625,4 +685,32 @@ function blobOutcome(
                   ? "the blob is missing: the image was pushed incompletely; push it again"
                   : "the blob could not be downloaded: check the registry and storage logs",
     };
+}
+
+/**
+ * Adds where a blob download landed to its outcome: the host that finally
+ * served it and whether it resolved to private addresses. ECR may redirect
+ * to the bucket's global host instead of the regional one the private DNS
+ * covers; the details say so.
+ */
+function landed(
+    o: Outcome,
+    target: URL,
+    addresses: string[] | undefined,
+    regional: string | undefined,
+): Outcome {
+    const host = target.hostname.replace(/^\[(.*)\]$/, "$1");
+    const where =
+        addresses === undefined
+            ? "address not checked (reached through a further redirect)"
+            : addresses.every(isPrivateAddress)
+              ? `private: ${addresses.join(", ")}`
+              : `public: ${addresses.filter((a) => !isPrivateAddress(a)).join(", ")}`;
+    const details = [...(o.details ?? []), `landed on ${host} (${where})`];
+    if (regional && host !== regional) {
+        details.push(
+            `ECR sent this layer to ${host}, not the regional ${regional}: that name needs the same private DNS record`,
+        );
+    }
+    return { ...o, summary: `${o.summary}; landed on ${host} (${where.split(":")[0]})`, details };
 }

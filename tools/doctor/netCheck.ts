@@ -23,6 +23,7 @@ export async function checkTcp(
     ip: string,
     port: number,
     timeoutMs: number,
+    service = "registry",
 ): Promise<Outcome> {
     const started = Date.now();
     const err = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
@@ -51,26 +52,29 @@ export async function checkTcp(
             return {
                 status: "fail",
                 summary: `connection refused by ${where}`,
-                hint: "nothing listens there: the registry is down or on another port, or the name points at the wrong address",
+                hint: `nothing listens there: the ${service} is down or on another port, or the name points at the wrong address`,
             };
         case "ETIMEDOUT":
             return {
                 status: "fail",
                 summary: `no answer from ${where} within ${timeoutMs} ms`,
-                hint: `packets are dropped: the endpoint security group must allow TCP ${port} from this network's CIDR, and the VPN/Direct Connect/peering routes must cover both directions`,
+                hint:
+                    service === "registry" || service === "layer bucket"
+                        ? `packets are dropped: the endpoint security group must allow TCP ${port} from this network's CIDR, and the VPN/Direct Connect/peering routes must cover both directions`
+                        : `packets to the ${service} are dropped: a firewall or missing route between this machine and ${host}`,
             };
         case "EHOSTUNREACH":
         case "ENETUNREACH":
             return {
                 status: "fail",
                 summary: `no route to ${where} (${err.code})`,
-                hint: "this machine has no route to the address: add the cloud VPC CIDR to the VPN/Direct Connect routes",
+                hint: `this machine has no route to the ${service}'s address: add its network (the cloud VPC CIDR for ECR endpoints) to the VPN/Direct Connect routes`,
             };
         default:
             return {
                 status: "fail",
                 summary: `cannot connect to ${where}: ${err.code ?? err.message}`,
-                hint: "check the address, the port and any firewall between this machine and the registry",
+                hint: `check the address, the port and any firewall between this machine and the ${service}`,
             };
     }
 }
@@ -97,6 +101,7 @@ export async function checkTls(
     port: number,
     ca: string[] | undefined,
     timeoutMs: number,
+    service = "registry",
 ): Promise<Outcome> {
     type Seen = {
         cert?: tls.PeerCertificate;
@@ -142,7 +147,7 @@ export async function checkTls(
             hint:
                 e?.code === "ETIMEDOUT"
                     ? "the handshake did not finish: a middlebox or MTU problem on the VPN path, or the port is not TLS"
-                    : "the server did not complete a TLS handshake: the port may not be HTTPS, or a proxy interferes",
+                    : `the ${service} did not complete a TLS handshake: the port may not be HTTPS, a proxy interferes, or an SNI proxy does not route this name`,
         };
     }
     const cert = seen.cert;
@@ -163,9 +168,9 @@ export async function checkTls(
                 : `certificate for ${host} rejected: ${seen.authError}`,
             details,
             hint: untrusted
-                ? "pass the registry's private CA with --ca-file, or a TLS-intercepting proxy sits in the path (exempt the registry from inspection)"
+                ? `pass the ${service}'s private CA with --ca-file, or a TLS-intercepting proxy sits in the path (exempt the ${service} from inspection)`
                 : seen.authError === "CERT_HAS_EXPIRED"
-                  ? "the certificate has expired: renew it on the registry (or fix this machine's clock)"
+                  ? `the certificate has expired: renew it on the ${service} (or fix this machine's clock)`
                   : "the certificate is not acceptable: check its validity dates and chain on the server",
         };
     }
@@ -175,7 +180,7 @@ export async function checkTls(
             status: "fail",
             summary: `certificate names ${altNames(cert)}, not ${host}`,
             details,
-            hint: "this address serves another host's certificate: DNS points the name at the wrong server (or a proxy), or the certificate lacks the name; keep using the registry's own name, never an IP or alias",
+            hint: `this address serves another host's certificate: DNS points the name at the wrong server (or a proxy that terminates TLS), or the certificate lacks the name; keep using the ${service}'s own name, never an IP or alias`,
         };
     }
     return {

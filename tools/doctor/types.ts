@@ -4,7 +4,8 @@ export type StepStatus = "pass" | "warn" | "fail" | "skip";
 
 /**
  * Step ids, in the order they can appear. `realm-*`/`token` appear only for a
- * Bearer challenge, `storage-*` only when a blob download is redirected.
+ * Bearer challenge, `layer-*` only for ECR registries (or `layerHost`),
+ * `storage-*` only when a blob download is redirected.
  */
 export type StepId =
     | "dns"
@@ -17,6 +18,9 @@ export type StepId =
     | "realm-tls"
     | "token"
     | "auth"
+    | "layer-dns"
+    | "layer-tcp"
+    | "layer-tls"
     | "manifest"
     | "blob"
     | "storage-dns"
@@ -62,6 +66,18 @@ export interface DoctorOptions {
      * alias record, or running inside the VPC with endpoint private DNS).
      */
     allowAlias?: boolean;
+    /**
+     * Accept public addresses for ECR names and the layer bucket host (the
+     * explicit opt-out: the path is then not private). Without it they fail.
+     */
+    allowPublic?: boolean;
+    /**
+     * Layer bucket host to check (`layer-*` steps). Default for an ECR
+     * registry: `prod-<region>-starport-layer-bucket.s3.<region>.amazonaws.com`.
+     */
+    layerHost?: string;
+    /** Port of `layerHost`; 443 unless given. */
+    layerPort?: number;
 }
 
 export interface DoctorResult {
