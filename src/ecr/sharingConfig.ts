@@ -26,6 +26,7 @@ import {
     namespaceOf,
 } from "./sharing";
 
+// config.ts imports this module, so its PROJECT constant is not imported at run time.
 const PROJECT = "ecr-private-access";
 const k = (name: string) => `${PROJECT}:${name}`;
 
