@@ -51,7 +51,16 @@ const network =
 
 // The vendor's registry, from the vendor stack's outputs, when this stack runs its image.
 const vendor = cfg.nlp && new pulumi.StackReference(cfg.nlp.vendorStack);
-const vendorRake = cfg.nlp && vendor && vendorImage(vendor, cfg.nlp, cfg.region);
+// Checked against the vendor's contract: replicated into this region, this account granted,
+// the deployed tag a release tag of the vendor's lifecycle policy (a ConfigError otherwise).
+const vendorRake =
+    cfg.nlp &&
+    vendor &&
+    vendorImage(vendor, cfg.nlp, cfg.region, {
+        accountId: cfg.accountId,
+        organizationPath: cfg.nlp.organizationPath,
+        imageTag: cfg.nlp.imageTags.rakeApp,
+    });
 
 const endpoints =
     cfg.endpoints &&
@@ -203,6 +212,7 @@ export = prune({
     region: cfg.region,
     // The vendor -> customer contract (see README, "Sharing images across accounts").
     registryId: contract?.registryId,
+    pullGrants: contract?.pullGrants,
     repositories: contract?.repositories,
     // Images this stack built, by repository: consumers can pin the digest.
     images:

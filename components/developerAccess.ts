@@ -1,11 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { pushPullIdentityPolicy } from "../src/ecr/policies";
+import { iamPolicySize, MAX_GROUP_INLINE_POLICY_CHARS } from "../src/ecr/sharing";
 
 export interface DeveloperAccessArgs {
     /**
      * Home-region repository ARNs the developers push to and pull from
-     * (SharedRepository `arn`). Nothing else is granted.
+     * (SharedRepository `arn`). A repository in a namespace is granted as
+     * `<namespace>/*` (every repository in the namespace, also ones created
+     * later: a namespace belongs to the stack), a top-level repository
+     * exactly; nothing else is granted. The group's inline policy must stay
+     * within IAM's 5,120 characters (whitespace excluded): about 85
+     * namespaces or top-level repositories with no replica region, 40 with
+     * one, 27 with two (4-character namespace names; fewer with longer ones).
      */
     repositoryArns: pulumi.Input<string>[];
     /**
@@ -38,7 +45,8 @@ const IAM_NAME = /^[\w+=,.@-]+$/;
 /**
  * The publisher's developers: an IAM group whose inline policy allows
  * `docker login` (`ecr:GetAuthorizationToken` on `*`, the only resource that
- * action accepts) and push/pull on exactly the stack's repositories, plus
+ * action accepts) and push/pull on the stack's repositories (one pattern per
+ * namespace, so the policy does not grow with the repository count), plus
  * optional users in that group. An IAM group is not a principal, so the
  * repository policy cannot name it; inside the owning account the group's
  * identity policy is all that is needed.
@@ -89,9 +97,17 @@ export class DeveloperAccess extends pulumi.ComponentResource {
                         pulumi.all(args.repositoryArns),
                         pulumi.all(args.replicaRepositoryArns ?? []),
                     ])
-                    .apply(([home, replicas]) =>
-                        JSON.stringify(pushPullIdentityPolicy(home, replicas)),
-                    ),
+                    .apply(([home, replicas]) => {
+                        const text = JSON.stringify(pushPullIdentityPolicy(home, replicas));
+                        // The config check refuses this first (naming the key).
+                        const size = iamPolicySize(text);
+                        if (size > MAX_GROUP_INLINE_POLICY_CHARS) {
+                            throw new Error(
+                                `The developers' group policy would be ${size} characters; IAM allows ${MAX_GROUP_INLINE_POLICY_CHARS} for all inline policies of a group. Put the repositories under fewer namespaces.`,
+                            );
+                        }
+                        return text;
+                    }),
             },
             { parent: this },
         );

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ReplicatedRepository, replicationPlan } from "../src/ecr/policies";
+import { CreationTemplatePlan, ReplicatedRepository, replicationPlan } from "../src/ecr/policies";
 
 export interface RegistryReplicationArgs {
     /**
@@ -20,16 +20,18 @@ export interface RegistryReplicationArgs {
  * A registry has exactly one replication configuration per region, so this
  * is a separate component, created once per stack with all repositories: it
  * owns (and overwrites) the registry's whole replication configuration in
- * the home region. Each destination region gets repository creation
- * templates (`appliedFor: REPLICATION`) so replicas are created immutable,
- * encrypted, with the lifecycle policy and the same pull-only repository
- * policy as the source. Templates apply per namespace: a top-level
- * repository name is only covered by the `ROOT` template, which then also
- * shapes any other repository replicated into that region without a more
- * specific template. Replicas get AES256, or KMS with the region's AWS
- * managed `aws/ecr` key when the source uses KMS (a KMS key is regional, and
- * a customer managed key in a template also needs a custom role). Scan on
- * push is a registry scanning setting that templates cannot carry.
+ * the home region. Replication is by namespace: one PREFIX_MATCH filter
+ * `<namespace>/` per namespace, so a repository outside the shared
+ * namespaces is never replicated, whoever creates it. Each destination region
+ * gets one repository creation template (`appliedFor: REPLICATION`) per
+ * namespace, so replicas are created immutable, encrypted, with the lifecycle
+ * policy and the same pull-only repository policy as the source. Never a
+ * `ROOT` template (it would shape every top-level repository replicated into
+ * that region, by this stack or not). Replicas get AES256, or KMS with the
+ * region's AWS managed `aws/ecr` key when the source uses KMS (a KMS key is
+ * regional, and a customer managed key in a template also needs a custom
+ * role). Scan on push is a registry scanning setting that templates cannot
+ * carry.
  */
 export class RegistryReplication extends pulumi.ComponentResource {
     public readonly configuration?: aws.ecr.ReplicationConfiguration;
@@ -44,7 +46,8 @@ export class RegistryReplication extends pulumi.ComponentResource {
         const plan = replicationPlan(args.repositories);
         if (plan) {
             for (const t of plan.templates) {
-                const prefixName = t.prefix === "ROOT" ? "root" : t.prefix.replace(/\//g, "--");
+                // `/` -> `--` cannot collide: ECR names never hold two separators in a row.
+                const prefixName = t.prefix.replace(/\//g, "--");
                 this.templates.push(
                     new aws.ecr.RepositoryCreationTemplate(
                         `${name}-${t.region}-${prefixName}`,
@@ -52,7 +55,7 @@ export class RegistryReplication extends pulumi.ComponentResource {
                             region: t.region,
                             prefix: t.prefix,
                             appliedFors: ["REPLICATION"],
-                            description: templateDescription(t.repositories, plan.region),
+                            description: templateDescription(t, plan.region),
                             imageTagMutability: "IMMUTABLE",
                             encryptionConfigurations: [
                                 { encryptionType: t.kmsEncrypted ? "KMS" : "AES256" },
@@ -77,9 +80,7 @@ export class RegistryReplication extends pulumi.ComponentResource {
 }
 
 /** CreateRepositoryCreationTemplate accepts at most 256 characters of description. */
-function templateDescription(repositories: string[], sourceRegion: string): string {
-    const full = `Replicas of ${repositories.join(", ")} from ${sourceRegion}`;
-    return full.length <= 256
-        ? full
-        : `Replicas of ${repositories.length} repositories from ${sourceRegion}`;
+function templateDescription(t: CreationTemplatePlan, sourceRegion: string): string {
+    const full = `Replicas of ${t.prefix}/* from ${sourceRegion} (shared namespace)`;
+    return full.length <= 256 ? full : `Replicas of a shared namespace from ${sourceRegion}`;
 }

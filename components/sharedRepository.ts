@@ -14,6 +14,7 @@ import {
     repositoryPolicyDocument,
     repositoryUrl,
 } from "../src/ecr/policies";
+import { namespaceOf, PullGrant } from "../src/ecr/sharing";
 
 export interface SharedRepositoryArgs {
     /**
@@ -34,7 +35,9 @@ export interface SharedRepositoryArgs {
      * `ecr:BatchGetImage`, `ecr:GetDownloadUrlForLayer` and
      * `ecr:BatchCheckLayerAvailability`; they also need `ecr:GetAuthorizationToken`
      * in their own identity policies. With many accounts, prefer
-     * `organizationId`: the repository policy is limited to 10,240 characters.
+     * `organizationId` or `organizationalUnitPaths`: the repository policy is
+     * limited to 10,240 characters. A repository with consumers must be in a
+     * namespace (`<namespace>/<name>`): the namespace is the unit of sharing.
      * @default no consumers (and no repository policy unless `codeBuild`)
      */
     consumers?: RepositoryConsumers;
@@ -60,7 +63,8 @@ export interface SharedRepositoryArgs {
      * Regions where ECR keeps a read-only copy, so that workloads in those
      * regions pull through their own regional endpoints. This only computes
      * the replica URLs and ARNs: the copies are made by the registry-wide
-     * replication configuration, see RegistryReplication.
+     * replication configuration, see RegistryReplication. A replicated
+     * repository must be in a namespace.
      * @default []
      */
     replicationRegions?: string[];
@@ -82,6 +86,26 @@ export interface SharedRepositoryArgs {
      */
     protect?: boolean;
     tags?: Record<string, string>;
+}
+
+const NO_CONSUMERS: RepositoryConsumers = {};
+const grants = new WeakMap<RepositoryConsumers, PullGrant>();
+
+/** The contract's view of a consumers block; one object per block, so repositories sharing it compare by identity. */
+function pullGrantOf(consumers: RepositoryConsumers = NO_CONSUMERS): PullGrant {
+    let grant = grants.get(consumers);
+    if (!grant) {
+        grant = {
+            accounts: [...new Set(consumers.accounts ?? [])],
+            roleArns: [...new Set(consumers.roleArns ?? [])],
+            ...(consumers.organizationId !== undefined
+                ? { organizationId: consumers.organizationId }
+                : {}),
+            organizationalUnitPaths: [...new Set(consumers.organizationalUnitPaths ?? [])],
+        };
+        grants.set(consumers, grant);
+    }
+    return grant;
 }
 
 /**
@@ -109,6 +133,10 @@ export class SharedRepository extends pulumi.ComponentResource {
     public readonly repositoryPolicy?: string;
     /** The lifecycle policy text. */
     public readonly lifecyclePolicy: string;
+    /** Tag patterns the lifecycle policy never expires. */
+    public readonly releaseTagPatterns: string[];
+    /** Who may pull from other accounts (in every region that holds the images). */
+    public readonly pullGrant: PullGrant;
     public readonly kmsEncrypted: boolean;
 
     constructor(name: string, args: SharedRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -152,6 +180,18 @@ export class SharedRepository extends pulumi.ComponentResource {
             codeBuild: args.codeBuild,
         });
         if (policyDoc) assertRepositoryPolicySize(policyDoc, args.name, args.consumers);
+        const pullGrant = pullGrantOf(args.consumers);
+        const shared =
+            pullGrant.accounts.length + pullGrant.roleArns.length > 0 ||
+            pullGrant.organizationId !== undefined ||
+            pullGrant.organizationalUnitPaths.length > 0;
+        // Replication filters and creation templates match by prefix: only a
+        // namespace (`team/` and template `team`) keeps other repositories out.
+        if ((shared || replicationRegions.length > 0) && namespaceOf(args.name) === undefined) {
+            throw new Error(
+                `\`name\` "${args.name}" is shared (consumers or replicationRegions) but not in a namespace; name it <namespace>/${args.name}.`,
+            );
+        }
         const lifecycleText = JSON.stringify(lifecyclePolicyDocument(args.lifecycle));
 
         this.name = args.name;
@@ -160,6 +200,8 @@ export class SharedRepository extends pulumi.ComponentResource {
         this.replicationRegions = replicationRegions;
         this.repositoryPolicy = policyDoc && policyText(policyDoc);
         this.lifecyclePolicy = lifecycleText;
+        this.releaseTagPatterns = [...args.lifecycle.releaseTagPatterns];
+        this.pullGrant = pullGrant;
         this.kmsEncrypted = args.kmsKeyArn !== undefined;
 
         const region = args.region;
@@ -218,22 +260,37 @@ export class SharedRepository extends pulumi.ComponentResource {
 export interface RepositoryContract {
     arn: pulumi.Output<string>;
     url: pulumi.Output<string>;
+    /** The URL in every region that holds the images (home and replicas). */
     urls: Record<string, pulumi.Output<string>>;
+    /** Tags the lifecycle policy never expires: a consumer deploys only such tags. */
+    releaseTagPatterns: string[];
+    /** Per region that holds the images: the name of its entry in `pullGrants`. */
+    pull: Record<string, string>;
 }
 
+/** The key of the stack's consumers in `pullGrants` (the `repositories.consumers` block). */
+export const CONSUMERS_GRANT = "consumers";
+
 /**
- * The stack outputs other stacks read through a StackReference:
- * `{ registryId, region, repositories: { [name]: { arn, url, urls: { [region]: url } } } }`.
+ * The stack outputs other stacks read through a StackReference (README,
+ * "Sharing images across accounts"):
+ * `{ registryId, region, pullGrants: { consumers: PullGrant }, repositories:
+ * { [name]: { arn, url, urls: { [region]: url }, releaseTagPatterns, pull: { [region]: "consumers" } } } }`.
+ * Who may pull is given once in `pullGrants` and referenced per repository
+ * and region, so the outputs stay linear in the number of repositories
+ * whatever the number of consumer accounts.
  */
 export function registryContract(repositories: SharedRepository[]): {
     registryId: string;
     region: string;
+    pullGrants: Record<string, PullGrant>;
     repositories: Record<string, RepositoryContract>;
 } {
     if (repositories.length === 0) {
         throw new Error("`repositories` must hold at least one SharedRepository.");
     }
-    const { accountId, region } = repositories[0];
+    const { accountId, region, pullGrant } = repositories[0];
+    const grantText = JSON.stringify(pullGrant);
     const entries: Record<string, RepositoryContract> = {};
     for (const repo of repositories) {
         if (repo.accountId !== accountId || repo.region !== region) {
@@ -244,7 +301,25 @@ export function registryContract(repositories: SharedRepository[]): {
         if (entries[repo.name]) {
             throw new Error(`\`repositories\` lists ${repo.name} twice.`);
         }
-        entries[repo.name] = { arn: repo.arn, url: repo.url, urls: repo.urls };
+        if (repo.pullGrant !== pullGrant && JSON.stringify(repo.pullGrant) !== grantText) {
+            throw new Error(
+                `\`repositories\` ${repo.name} and ${repositories[0].name} have different consumers; one contract has one set of consumers.`,
+            );
+        }
+        const pull: Record<string, string> = {};
+        for (const r of Object.keys(repo.urls)) pull[r] = CONSUMERS_GRANT;
+        entries[repo.name] = {
+            arn: repo.arn,
+            url: repo.url,
+            urls: repo.urls,
+            releaseTagPatterns: repo.releaseTagPatterns,
+            pull,
+        };
     }
-    return { registryId: accountId, region, repositories: entries };
+    return {
+        registryId: accountId,
+        region,
+        pullGrants: { [CONSUMERS_GRANT]: pullGrant },
+        repositories: entries,
+    };
 }

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { carveSubnets, cidrsOverlap, parseCidr } from "./cidr";
 import { MAX_REPOSITORY_POLICY_LENGTH, policyText, repositoryPolicyDocument } from "./ecr/policies";
+import { defaultReleaseTagPatterns, ORGANIZATION_PATH } from "./ecr/sharing";
+import { sharingIssues } from "./ecr/sharingConfig";
 import { DOCKER_BRIDGE_CIDR } from "./idc/host";
 import { buildContextIssues } from "./images/context";
 import { DEFAULT_WAF_RULE_GROUPS, edgeConfigIssues } from "./nlp/edge";
@@ -98,6 +100,25 @@ const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+
     message: "is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)",
 });
 
+/** An AWS Organizations entity path down to an OU; a missing trailing `/` is added. */
+const organizationPath = z
+    .string()
+    .transform((v) => (v.endsWith("/") ? v : `${v}/`))
+    .refine((v) => ORGANIZATION_PATH.test(v), {
+        message:
+            "is not an organizational unit path o-<org id>/r-<root id>/ou-<ou id>/... (as aws:PrincipalOrgPaths reports it; `aws organizations list-parents` gives the IDs)",
+    });
+
+/** An ECR lifecycle tag pattern (lifecycle policy parameters: `*` wildcards, at most four). */
+const tagPattern = z
+    .string()
+    .regex(/^[A-Za-z0-9_.*-]{1,128}$/, {
+        message: "is not a tag pattern (1-128 letters, digits, _ . - and * wildcards)",
+    })
+    .refine((v) => (v.match(/\*/g) ?? []).length <= 4, {
+        message: "has more than the 4 wildcards ECR allows in a tag pattern",
+    });
+
 const stackName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
     message: "must be a fully qualified stack name <organization>/<project>/<stack>",
 });
@@ -162,6 +183,8 @@ const repositoriesSchema = z.strictObject({
                     message: "is not an AWS Organizations ID (o-xxxxxxxxxx)",
                 })
                 .optional(),
+            /** OUs (and their child OUs) whose accounts may pull: aws:PrincipalOrgPaths. */
+            organizationalUnitPaths: z.array(organizationPath).default([]),
         })
         .prefault({}),
     /** Regions the repositories are replicated to (same account), for consumers elsewhere. */
@@ -171,10 +194,8 @@ const repositoriesSchema = z.strictObject({
         .strictObject({
             untaggedExpireDays: z.number().int().min(1).default(7),
             keepImages: z.number().int().min(1).default(50),
-            releaseTagPatterns: z
-                .array(z.string().regex(/^[A-Za-z0-9_.*-]+$/))
-                .min(1)
-                .default(["v*"]),
+            // Default filled in by parseStackConfig (it depends on the idc block).
+            releaseTagPatterns: z.array(tagPattern).min(1).optional(),
         })
         .prefault({}),
     kmsKeyArn: z
@@ -201,7 +222,12 @@ const developersSchema = z.strictObject({
 
 const nlpSchema = z.strictObject({
     vendorStack: stackName,
-    vendorRepository: repositoryName.default("rake-app"),
+    vendorRepository: repositoryName.default("shared/rake-app"),
+    /**
+     * This account's AWS Organizations path (`o-.../r-.../ou-.../`): lets the
+     * plan verify a vendor's organization or OU grant.
+     */
+    organizationPath: organizationPath.optional(),
     clientRepository: repositoryName.default("nlp-client"),
     proseRepository: repositoryName.default("prose-app"),
     imageTags: z.strictObject({ nlpClient: imageTag, rakeApp: imageTag, proseApp: imageTag }),
@@ -309,7 +335,10 @@ export type EndpointsConfig = z.infer<typeof endpointsSchema> & {
     interfaceServices: string[];
 };
 export type DnsConfig = z.infer<typeof dnsSchema>;
-export type RepositoriesConfig = z.infer<typeof repositoriesSchema>;
+type RepositoriesInput = z.infer<typeof repositoriesSchema>;
+export type RepositoriesConfig = Omit<RepositoriesInput, "lifecycle"> & {
+    lifecycle: RepositoriesInput["lifecycle"] & { releaseTagPatterns: string[] };
+};
 export type DevelopersConfig = z.infer<typeof developersSchema>;
 export type NlpConfig = z.infer<typeof nlpSchema>;
 export type IdcConfig = z.infer<typeof idcSchema>;
@@ -408,6 +437,15 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
         }
     }
 
+    // Release patterns that match the tags the stack deploys: semver-like and
+    // `v*`, plus the simulated IDC's `idc-<timestamp>` when it runs.
+    const repos = blocks.repositories as RepositoriesInput | undefined;
+    if (repos && repos.lifecycle.releaseTagPatterns === undefined) {
+        repos.lifecycle.releaseTagPatterns = defaultReleaseTagPatterns(
+            raw[key("idc")] !== undefined,
+        );
+    }
+
     const cfg: StackConfig = {
         project: PROJECT,
         stack,
@@ -504,7 +542,7 @@ function crossCheck(cfg: StackConfig, declared: Set<string>): ConfigIssue[] {
         if (doc && policyText(doc).length > MAX_REPOSITORY_POLICY_LENGTH) {
             issues.push({
                 key: k("repositories.consumers.accounts"),
-                message: `the repository policy would be ${policyText(doc).length} characters, over ECR's limit of ${MAX_REPOSITORY_POLICY_LENGTH}; grant the consumers' AWS Organization with repositories.consumers.organizationId instead, or list fewer accounts`,
+                message: `the repository policy would be ${policyText(doc).length} characters, over ECR's limit of ${MAX_REPOSITORY_POLICY_LENGTH}; grant the consumers' AWS Organization with repositories.consumers.organizationId (or some of its OUs with organizationalUnitPaths) instead, or list fewer accounts`,
             });
         }
     }
@@ -604,6 +642,8 @@ function crossCheck(cfg: StackConfig, declared: Set<string>): ConfigIssue[] {
                 "a Route 53 Resolver endpoint needs two subnets; set network.azCount to 2 or more",
         });
     }
+    // Shared set, replication limits, IAM policy sizes, release tags (src/ecr/sharingConfig.ts).
+    issues.push(...sharingIssues(cfg));
     return issues;
 }
 

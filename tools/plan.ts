@@ -106,7 +106,8 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
         config: file.config,
         secretKeys: file.secretKeys,
         stackOutputs,
-        program: path.join(projectDir, "index.ts"),
+        // The program is always this repository's; `projectDir` only supplies the stack files.
+        program: path.join(ROOT, "index.ts"),
     }).catch((e: Error) => {
         // Config rules that need another stack's outputs are checked while the program runs.
         throw e?.name === "ConfigError" ? new PlanConfigError(e.message) : e;

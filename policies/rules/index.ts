@@ -5,6 +5,7 @@ import { accountPolicies } from "./accounts";
 import { dnsPolicies } from "./dns";
 import { ecrPolicies } from "./ecr";
 import { ecsPolicies } from "./ecs";
+import { iamPolicies } from "./iamQuotas";
 import { lbPolicies } from "./lb";
 import { networkPolicies } from "./network";
 import { s3Policies } from "./s3";
@@ -22,4 +23,5 @@ export const allPolicies: Policy[] = [
     ...lbPolicies,
     ...accountPolicies,
     ...s3Policies,
+    ...iamPolicies,
 ];

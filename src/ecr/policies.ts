@@ -14,6 +14,13 @@ import {
     PULL_ACTIONS,
     PUSH_ACTIONS,
 } from "../iam";
+import {
+    coveringNamespaces,
+    namespaceOf,
+    namespaceResourcePatterns,
+    ORGANIZATION_PATH,
+    replicationFilter,
+} from "./sharing";
 
 /** SetRepositoryPolicy rejects policy text longer than this (ECR API reference). */
 export const MAX_REPOSITORY_POLICY_LENGTH = 10_240;
@@ -103,6 +110,12 @@ export interface RepositoryConsumers {
     roleArns?: string[];
     /** An AWS Organizations ID (`o-...`): every account of the organization may pull. */
     organizationId?: string;
+    /**
+     * Organizational unit paths (`o-.../r-.../ou-.../`, as `aws:PrincipalOrgPaths`
+     * reports them): every account in these OUs and their child OUs may pull.
+     * Grants one OU of a large organization.
+     */
+    organizationalUnitPaths?: string[];
 }
 
 export interface RepositoryPolicyInput {
@@ -149,6 +162,14 @@ export function repositoryPolicyDocument(input: RepositoryPolicyInput): PolicyDo
             `\`consumers.organizationId\` "${consumers.organizationId}" is not an AWS Organizations ID (o-xxxxxxxxxx).`,
         );
     }
+    const ouPaths = unique(consumers.organizationalUnitPaths ?? []);
+    ouPaths.forEach((p, i) => {
+        if (!ORGANIZATION_PATH.test(p)) {
+            throw new Error(
+                `\`consumers.organizationalUnitPaths[${i}]\` "${p}" is not an organizational unit path (o-<org>/r-<root>/ou-<id>/.../).`,
+            );
+        }
+    });
 
     const statements: PolicyStatement[] = [];
     const principals = [...accounts.map((a) => `arn:aws:iam::${a}:root`), ...roleArns];
@@ -169,6 +190,22 @@ export function repositoryPolicyDocument(input: RepositoryPolicyInput): PolicyDo
             Principal: "*",
             Action: [...PULL_ACTIONS],
             Condition: { StringEquals: { "aws:PrincipalOrgID": consumers.organizationId } },
+        });
+    }
+    if (ouPaths.length > 0) {
+        statements.push({
+            Sid: "OrganizationalUnitsPull",
+            Effect: "Allow",
+            // As above, "*" only under the condition. aws:PrincipalOrgPaths is
+            // multivalued, hence ForAnyValue; the trailing `*` takes in child
+            // OUs (IAM user guide, global condition keys, aws:PrincipalOrgPaths).
+            // A principal outside any organization has no such key, and
+            // ForAnyValue over a missing key is false: never public.
+            Principal: "*",
+            Action: [...PULL_ACTIONS],
+            Condition: {
+                "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": ouPaths.map((p) => `${p}*`) },
+            },
         });
     }
     if (input.codeBuild) {
@@ -222,10 +259,15 @@ export function assertRepositoryPolicySize(
 
 /**
  * Identity policy for the publisher's developers (and build hosts): log in,
- * push and pull on exactly the given home-region repositories, and pull and
- * list on their replicas. Replicas are read-only copies: replication is
- * one-way, an image pushed into a replica never reaches the source, and a tag
- * pushed there first would clash with the replicated image (immutable tags).
+ * push and pull on the given home-region repositories, and pull and list on
+ * their replicas. Replicas are read-only copies: replication is one-way, an
+ * image pushed into a replica never reaches the source, and a tag pushed
+ * there first would clash with the replicated image (immutable tags).
+ *
+ * Repositories in a namespace are granted as one `<namespace>/*` pattern per
+ * namespace and region (see `namespaceResourcePatterns`), so the document's
+ * size depends on the number of namespaces, not of repositories; top-level
+ * repositories are listed one by one.
  */
 export function pushPullIdentityPolicy(
     repositoryArns: string[],
@@ -235,12 +277,19 @@ export function pushPullIdentityPolicy(
         throw new Error("`repositoryArns` must name at least one repository.");
     }
     const arn = /^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/.+$/;
-    [...repositoryArns, ...replicaRepositoryArns].forEach((a) => {
+    for (const a of repositoryArns) {
         if (!arn.test(a))
             throw new Error(`\`repositoryArns\` "${a}" is not an ECR repository ARN.`);
-    });
-    const home = unique(repositoryArns);
-    const replicas = unique(replicaRepositoryArns).filter((a) => !home.includes(a));
+    }
+    for (const a of replicaRepositoryArns) {
+        if (!arn.test(a))
+            throw new Error(`\`replicaRepositoryArns\` "${a}" is not an ECR repository ARN.`);
+    }
+    const home = namespaceResourcePatterns(repositoryArns);
+    const homeSet = new Set(home);
+    const replicas = namespaceResourcePatterns(replicaRepositoryArns).filter(
+        (a) => !homeSet.has(a),
+    );
     const statements: PolicyStatement[] = [
         { Sid: "RegistryLogin", Effect: "Allow", Action: AUTH_ACTION, Resource: "*" },
         {
@@ -416,19 +465,36 @@ export function lifecyclePolicyDocument(settings: LifecycleSettings): LifecycleP
 // Replication
 
 /**
- * The repository creation template prefix that covers a repository created
- * by replication. ECR treats a template prefix as a namespace ("there is
- * always an assumed / applied to the end of the prefix", CreateRepositoryCreationTemplate
- * API reference): prefix `nlp` covers `nlp/rake-app`, and a top-level
- * repository such as `rake-app` is covered only by the `ROOT` template.
+ * The repository creation template prefix that covers a repository's
+ * replicas: its namespace. ECR treats a template prefix as a namespace
+ * ("there is always an assumed / applied to the end of the prefix",
+ * CreateRepositoryCreationTemplate API reference): prefix `team` covers
+ * `team/app` and `team/x/app`. A top-level repository is only covered by the
+ * registry-wide `ROOT` template, which would also shape every other top-level
+ * repository replication creates; shared repositories therefore live in a
+ * namespace, and this throws for a top-level name.
  */
 export function creationTemplatePrefix(repositoryName: string): string {
     assertRepositoryName(repositoryName, "repositoryName");
-    const slash = repositoryName.lastIndexOf("/");
-    return slash < 0 ? "ROOT" : repositoryName.slice(0, slash);
+    const ns = namespaceOf(repositoryName);
+    if (ns === undefined) {
+        throw new Error(
+            `\`repositoryName\` "${repositoryName}" is not in a namespace; a replicated repository must be (<namespace>/${repositoryName}), or its replicas would need the registry-wide ROOT template.`,
+        );
+    }
+    return ns;
 }
 
-/** Limits of one registry's replication configuration (ECR user guide, replication considerations). */
+/**
+ * Limits of one registry's replication configuration. The published pages
+ * disagree, so the plan keeps to the smallest figure any current page gives:
+ * - rules per configuration: 10 (ReplicationConfiguration API reference and
+ *   CloudFormation; one API reference rendering says 25);
+ * - destinations per rule: 25 (Pulumi/Terraform docs, older CloudFormation;
+ *   the ReplicationRule API reference says 100);
+ * - filters per rule: 100 (ECR service quotas, "Filters per rule in a
+ *   replication configuration", not adjustable; ReplicationRule API reference).
+ */
 export const MAX_REPLICATION_RULES = 10;
 export const MAX_REPLICATION_DESTINATIONS = 25;
 export const MAX_REPLICATION_FILTERS_PER_RULE = 100;
@@ -453,12 +519,15 @@ export interface ReplicationRule {
 
 export interface CreationTemplatePlan {
     region: string;
+    /** A namespace, never `ROOT`. */
     prefix: string;
     repositoryPolicy?: string;
     lifecyclePolicy: string;
     kmsEncrypted: boolean;
-    /** The repositories whose replicas this template shapes. */
-    repositories: string[];
+    /** How many of the stack's repositories this template's namespace holds. */
+    repositoryCount: number;
+    /** The first of them (for the description). */
+    firstRepository: string;
 }
 
 export interface ReplicationPlan {
@@ -468,12 +537,28 @@ export interface ReplicationPlan {
     templates: CreationTemplatePlan[];
 }
 
+/** Why a replication plan cannot be made, in terms of the stack's config. */
+export class ReplicationLimitError extends Error {
+    constructor(
+        message: string,
+        /** What the user changes: `names` (repository names/namespaces) or `regions`. */
+        readonly subject: "names" | "regions",
+    ) {
+        super(message);
+        this.name = "ReplicationLimitError";
+    }
+}
+
 /**
- * Plans a registry's replication: one rule per distinct set of destination
- * regions (a filter per repository), and one repository creation template per
- * (destination region, namespace prefix) so that replicas are created with
- * the same immutability, encryption, lifecycle and pull-only policy as the
- * source. Returns `undefined` when no repository is replicated.
+ * Plans a registry's replication by namespace: one PREFIX_MATCH filter
+ * `<namespace>/` per namespace (nested namespaces folded into their outermost
+ * listed ancestor), grouped into rules by destination regions and split into
+ * rules of at most 100 filters; and one repository creation template per
+ * (destination region, namespace), so that replicas are created with the same
+ * immutability, encryption, lifecycle and pull-only policy as the source.
+ * Never a filter that prefix-matches a top-level name, never a `ROOT`
+ * template: a repository outside the shared namespaces is never replicated or
+ * granted, whoever creates it. Returns `undefined` when nothing replicates.
  *
  * Replication itself copies none of those settings: "repository policies ...
  * and lifecycle policies aren't replicated" and "tag immutability, image
@@ -481,13 +566,16 @@ export interface ReplicationPlan {
  * repositories created because of a replication action" (ECR user guide,
  * replication considerations). Creation templates fill that gap, but only for
  * repositories created after the template exists.
+ *
+ * Linear in the number of repositories. Throws ReplicationLimitError when
+ * ECR's limits cannot be met, and Error for arguments no config can produce.
  */
 export function replicationPlan(repositories: ReplicatedRepository[]): ReplicationPlan | undefined {
     const replicated = repositories.filter((r) => r.replicationRegions.length > 0);
     if (replicated.length === 0) return undefined;
     const { accountId, region } = replicated[0];
     const names = new Set<string>();
-    for (const repo of replicated) {
+    for (const repo of repositories) {
         // A registry (account + region) has exactly one replication configuration.
         if (repo.accountId !== accountId || repo.region !== region) {
             throw new Error(
@@ -499,72 +587,116 @@ export function replicationPlan(repositories: ReplicatedRepository[]): Replicati
         names.add(repo.name);
     }
 
-    const byRegions = new Map<string, string[]>();
+    // Every replicated repository is in a namespace; fold nested namespaces.
+    const cover = coveringNamespaces(replicated.map((r) => r.name));
+    for (const repo of replicated) creationTemplatePrefix(repo.name);
+
+    interface Group {
+        regions: string[];
+        key: string;
+        repo: ReplicatedRepository;
+        count: number;
+    }
+    const groups = new Map<string, Group>();
     for (const repo of replicated) {
-        const key = [...new Set(repo.replicationRegions)].sort().join(",");
-        byRegions.set(key, [...(byRegions.get(key) ?? []), repo.name]);
-    }
-    const rules: ReplicationRule[] = [...byRegions.entries()].map(([key, repoNames]) => ({
-        destinations: key.split(",").map((r) => ({ region: r, registryId: accountId })),
-        // PREFIX_MATCH is a plain string prefix: `rake-app` also matches a
-        // later `rake-app-old`, which is then replicated too (harmless).
-        repositoryFilters: repoNames.map((n) => ({
-            filter: n,
-            filterType: "PREFIX_MATCH" as const,
-        })),
-    }));
-    if (rules.length > MAX_REPLICATION_RULES) {
-        throw new Error(
-            `Replication needs ${rules.length} rules (one per distinct set of \`replicationRegions\`); ECR allows ${MAX_REPLICATION_RULES}. Give repositories the same regions.`,
-        );
-    }
-    const destinations = new Set(rules.flatMap((r) => r.destinations.map((d) => d.region)));
-    if (destinations.size > MAX_REPLICATION_DESTINATIONS) {
-        throw new Error(
-            `Replication names ${destinations.size} destination regions; ECR allows ${MAX_REPLICATION_DESTINATIONS}.`,
-        );
-    }
-    for (const rule of rules) {
-        if (rule.repositoryFilters.length > MAX_REPLICATION_FILTERS_PER_RULE) {
+        const ns = cover.get(namespaceOf(repo.name)!)!;
+        const regions = [...new Set(repo.replicationRegions)].sort();
+        const key = regions.join(",");
+        const g = groups.get(ns);
+        if (!g) {
+            groups.set(ns, { regions, key, repo, count: 1 });
+            continue;
+        }
+        // The filter and the template apply to the whole namespace, so every
+        // repository in it must replicate alike.
+        if (g.key !== key) {
             throw new Error(
-                `A replication rule would filter ${rule.repositoryFilters.length} repositories; ECR allows ${MAX_REPLICATION_FILTERS_PER_RULE} filters per rule. Group repositories under a namespace.`,
+                `\`repositories\` ${g.repo.name} and ${repo.name} are both in the namespace "${ns}" but replicate to different regions (${g.key} and ${key}); a namespace replicates as a whole.`,
+            );
+        }
+        if (
+            g.repo.repositoryPolicy !== repo.repositoryPolicy ||
+            g.repo.lifecyclePolicy !== repo.lifecyclePolicy ||
+            g.repo.kmsEncrypted !== repo.kmsEncrypted
+        ) {
+            throw new Error(
+                `\`repositories\` ${g.repo.name} and ${repo.name} share the namespace "${ns}" ` +
+                    `but differ in policy, lifecycle or encryption; its replicas get one creation template, so put them in different namespaces.`,
+            );
+        }
+        g.count++;
+    }
+    // A repository that is not replicated must not sit under a replicated
+    // namespace: the namespace's filter would replicate it anyway.
+    for (const repo of repositories) {
+        if (repo.replicationRegions.length > 0) continue;
+        const ns = namespaceOf(repo.name);
+        if (ns === undefined) continue;
+        const hit = [ns, ...ns.split("/").map((_, i, a) => a.slice(0, i).join("/"))].find(
+            (a) => a !== "" && groups.has(a),
+        );
+        if (hit !== undefined) {
+            throw new Error(
+                `\`repositories\` ${repo.name} is not replicated but lies under the replicated namespace "${hit}", whose filter "${hit}/" would replicate it.`,
             );
         }
     }
 
-    const templates = new Map<string, CreationTemplatePlan>();
-    for (const repo of replicated) {
-        const prefix = creationTemplatePrefix(repo.name);
-        for (const r of [...new Set(repo.replicationRegions)].sort()) {
-            const key = `${r}|${prefix}`;
-            const existing = templates.get(key);
-            if (!existing) {
-                templates.set(key, {
-                    region: r,
-                    prefix,
-                    repositoryPolicy: repo.repositoryPolicy,
-                    lifecyclePolicy: repo.lifecyclePolicy,
-                    kmsEncrypted: repo.kmsEncrypted,
-                    repositories: [repo.name],
-                });
-                continue;
-            }
-            // One template serves every replica in the namespace, so their
-            // settings must agree.
-            if (
-                existing.repositoryPolicy !== repo.repositoryPolicy ||
-                existing.lifecyclePolicy !== repo.lifecyclePolicy ||
-                existing.kmsEncrypted !== repo.kmsEncrypted
-            ) {
-                throw new Error(
-                    `\`repositories\` ${existing.repositories[0]} and ${repo.name} share the creation template prefix ` +
-                        `"${prefix}" in ${r} but differ in policy, lifecycle or encryption; put them in different namespaces.`,
-                );
-            }
-            existing.repositories.push(repo.name);
+    const byRegions = new Map<string, string[]>();
+    for (const [ns, g] of groups) {
+        const list = byRegions.get(g.key);
+        if (list) list.push(ns);
+        else byRegions.set(g.key, [ns]);
+    }
+    const destinations = new Set<string>();
+    const rules: ReplicationRule[] = [];
+    for (const [key, namespaces] of byRegions) {
+        const regions = key.split(",");
+        regions.forEach((r) => destinations.add(r));
+        if (regions.length > MAX_REPLICATION_DESTINATIONS) {
+            throw new ReplicationLimitError(
+                `replication to ${regions.length} regions needs ${regions.length} destinations in one rule; ECR allows ${MAX_REPLICATION_DESTINATIONS}`,
+                "regions",
+            );
+        }
+        for (let i = 0; i < namespaces.length; i += MAX_REPLICATION_FILTERS_PER_RULE) {
+            rules.push({
+                destinations: regions.map((r) => ({ region: r, registryId: accountId })),
+                repositoryFilters: namespaces
+                    .slice(i, i + MAX_REPLICATION_FILTERS_PER_RULE)
+                    .map((ns) => ({ filter: replicationFilter(ns), filterType: "PREFIX_MATCH" })),
+            });
         }
     }
-    return { accountId, region, rules, templates: [...templates.values()] };
+    if (rules.length > MAX_REPLICATION_RULES) {
+        throw new ReplicationLimitError(
+            `${groups.size} replicated namespaces need ${rules.length} replication rules (one filter per namespace, ` +
+                `${MAX_REPLICATION_FILTERS_PER_RULE} filters per rule, one rule per set of regions); ECR allows ${MAX_REPLICATION_RULES} rules`,
+            "names",
+        );
+    }
+    if (destinations.size > MAX_REPLICATION_DESTINATIONS) {
+        throw new ReplicationLimitError(
+            `replication names ${destinations.size} destination regions; ECR allows ${MAX_REPLICATION_DESTINATIONS}`,
+            "regions",
+        );
+    }
+
+    const templates: CreationTemplatePlan[] = [];
+    for (const [ns, g] of groups) {
+        for (const r of g.regions) {
+            templates.push({
+                region: r,
+                prefix: ns,
+                repositoryPolicy: g.repo.repositoryPolicy,
+                lifecyclePolicy: g.repo.lifecyclePolicy,
+                kmsEncrypted: g.repo.kmsEncrypted,
+                repositoryCount: g.count,
+                firstRepository: g.repo.name,
+            });
+        }
+    }
+    return { accountId, region, rules, templates };
 }
 
 export { AUTH_ACTION, DESCRIBE_ACTIONS, PULL_ACTIONS, PUSH_ACTIONS };

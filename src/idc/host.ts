@@ -6,6 +6,7 @@
  */
 import { cidrsOverlap, parseCidr } from "../cidr";
 import { dnsSuffix } from "../dns/records";
+import { namespaceResourcePatterns } from "../ecr/sharing";
 import { PolicyDocument, PULL_ACTIONS, PUSH_ACTIONS } from "../iam";
 import { isKnownRegion } from "../regions";
 
@@ -119,8 +120,11 @@ export function ec2TrustPolicy(): PolicyDocument {
 
 /**
  * The developer host's identity policy: an ECR login token (an action with no
- * resource type, so only `*` works) and push/pull on exactly the given
- * repositories, nothing else in the account.
+ * resource type, so only `*` works) and push/pull on the given repositories,
+ * nothing else in the account. Repositories in a namespace are granted as one
+ * `<namespace>/*` pattern per namespace, so the role's inline policy (IAM:
+ * 10,240 characters for all of a role's inline policies) does not grow with
+ * the repository count.
  *
  * @throws naming `repositoryArns` when the list is empty or holds a non-ARN.
  */
@@ -129,7 +133,7 @@ export function hostEcrPolicy(repositoryArns: string[]): PolicyDocument {
         throw new Error("`repositoryArns` must list at least one repository the host may push to.");
     }
     repositoryArns.forEach((arn) => parseRepositoryArn(arn));
-    const resources = [...new Set(repositoryArns)].sort();
+    const resources = namespaceResourcePatterns(repositoryArns).sort();
     return {
         Version: "2012-10-17",
         Statement: [

@@ -1,18 +1,19 @@
 import { expect } from "chai";
 import { DeveloperAccess, DeveloperAccessArgs } from "../../components/developerAccess";
 import { SharedRepository } from "../../components/sharedRepository";
+import { iamPolicySize, MAX_GROUP_INLINE_POLICY_CHARS } from "../../src/ecr/sharing";
 import { policyDoc, run, TestRun } from "../helpers/run";
 import { DESCRIBE, PULL, PUSH } from "../helpers/ecrActions";
 
 const VENDOR = "111122223333";
 
 describe("DeveloperAccess", () => {
-    describe("a named group with two users, push on two repositories, pull on their replicas", () => {
+    describe("a named group with two users, push on two namespaces, pull on their replicas", () => {
         let r: TestRun;
         before(async () => {
             r = await run(
                 () => {
-                    const repos = ["nlp/rake-app", "tools"].map(
+                    const repos = ["nlp/rake-app", "nlp/prose-app", "tools/builder"].map(
                         (n) =>
                             new SharedRepository(n.replace("/", "--"), {
                                 name: n,
@@ -50,7 +51,7 @@ describe("DeveloperAccess", () => {
             });
         });
 
-        it("grants login on *, push/pull on exactly the home repositories, pull on the replicas", () => {
+        it("grants login on *, push/pull on the home namespaces, pull on the replicas: one ARN per namespace and region", () => {
             const gp = r.one("aws:iam/groupPolicy:GroupPolicy", "vendor-devs-ecr").inputs;
             expect(gp.group).to.equal("image-publishers");
             expect(policyDoc(gp.policy)).to.deep.equal({
@@ -67,8 +68,8 @@ describe("DeveloperAccess", () => {
                         Effect: "Allow",
                         Action: [...PULL, ...PUSH, ...DESCRIBE],
                         Resource: [
-                            `arn:aws:ecr:us-east-2:${VENDOR}:repository/nlp/rake-app`,
-                            `arn:aws:ecr:us-east-2:${VENDOR}:repository/tools`,
+                            `arn:aws:ecr:us-east-2:${VENDOR}:repository/nlp/*`,
+                            `arn:aws:ecr:us-east-2:${VENDOR}:repository/tools/*`,
                         ],
                     },
                     {
@@ -76,8 +77,8 @@ describe("DeveloperAccess", () => {
                         Effect: "Allow",
                         Action: [...PULL, ...DESCRIBE],
                         Resource: [
-                            `arn:aws:ecr:us-west-2:${VENDOR}:repository/nlp/rake-app`,
-                            `arn:aws:ecr:us-west-2:${VENDOR}:repository/tools`,
+                            `arn:aws:ecr:us-west-2:${VENDOR}:repository/nlp/*`,
+                            `arn:aws:ecr:us-west-2:${VENDOR}:repository/tools/*`,
                         ],
                     },
                 ],
@@ -127,6 +128,42 @@ describe("DeveloperAccess", () => {
                     (s) => s.Sid,
                 ),
             ).to.deep.equal(["RegistryLogin", "PushPull"]);
+        });
+    });
+
+    describe("policy size (IAM: 5,120 characters for all inline policies of a group)", () => {
+        const arns = (names: string[], region: string) =>
+            names.map((n) => `arn:aws:ecr:${region}:${VENDOR}:repository/${n}`);
+        const policyFor = async (names: string[]) => {
+            const r = await run(() => {
+                new DeveloperAccess("devs", {
+                    repositoryArns: arns(names, "us-east-2"),
+                    replicaRepositoryArns: arns(names, "us-west-2"),
+                });
+            });
+            return r.one("aws:iam/groupPolicy:GroupPolicy").inputs.policy as string;
+        };
+
+        it("does not grow with the number of repositories in a namespace", async () => {
+            const ten = await policyFor(Array.from({ length: 10 }, (_, i) => `team/app-${i}`));
+            const many = await policyFor(Array.from({ length: 4000 }, (_, i) => `team/app-${i}`));
+            expect(many).to.equal(ten);
+            expect(iamPolicySize(many)).to.be.below(MAX_GROUP_INLINE_POLICY_CHARS);
+        });
+
+        it("lists top-level repositories one by one, and refuses a policy IAM would refuse", async () => {
+            const names = Array.from({ length: 60 }, (_, i) => `app-${i}`);
+            let error: unknown;
+            try {
+                await policyFor(names);
+            } catch (e) {
+                error = e;
+            }
+            expect(String(error)).to.match(
+                /The developers' group policy would be \d+ characters; IAM allows 5120/,
+            );
+            const fits = await policyFor(names.slice(0, 20));
+            expect(policyDoc(fits).Statement[1].Resource).to.have.length(20);
         });
     });
 

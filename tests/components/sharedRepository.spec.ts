@@ -31,11 +31,12 @@ describe("SharedRepository", () => {
             accounts: ["444455556666", "777788889999"],
             roleArns: ["arn:aws:iam::777788889999:role/ecsTaskExecutionRole"],
             organizationId: "o-abcdef1234",
+            organizationalUnitPaths: ["o-abcdef1234/r-ab12/ou-ab12-11111111/"],
         };
         before(async () => {
             r = await run(
                 () => {
-                    const repos = ["nlp/rake-app", "nlp/prose-app", "tools"].map(
+                    const repos = ["nlp/rake-app", "nlp/prose-app", "tools/builder"].map(
                         (n) =>
                             new SharedRepository(
                                 `vendor-${repositoryResourceName(n)}`,
@@ -129,6 +130,18 @@ describe("SharedRepository", () => {
                         Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abcdef1234" } },
                     },
                     {
+                        Sid: "OrganizationalUnitsPull",
+                        Effect: "Allow",
+                        Principal: "*",
+                        Action: PULL,
+                        // The OU and its child OUs; ForAnyValue: the key is multivalued.
+                        Condition: {
+                            "ForAnyValue:StringLike": {
+                                "aws:PrincipalOrgPaths": ["o-abcdef1234/r-ab12/ou-ab12-11111111/*"],
+                            },
+                        },
+                    },
+                    {
                         Sid: "CodeBuildPull",
                         Effect: "Allow",
                         Principal: { Service: "codebuild.amazonaws.com" },
@@ -152,8 +165,12 @@ describe("SharedRepository", () => {
             for (const text of texts) {
                 for (const s of policyDoc(text).Statement) {
                     expect(s.Action).to.deep.equal(PULL);
-                    if (s.Principal === "*")
-                        expect(Object.keys(s.Condition)).to.deep.equal(["StringEquals"]);
+                    if (s.Principal === "*") {
+                        expect(Object.keys(s.Condition)).to.have.length(1);
+                        expect(["StringEquals", "ForAnyValue:StringLike"]).to.include(
+                            Object.keys(s.Condition)[0],
+                        );
+                    }
                 }
             }
         });
@@ -176,19 +193,29 @@ describe("SharedRepository", () => {
                     "us-east-2": `${VENDOR}.dkr.ecr.us-east-2.amazonaws.com/${n}`,
                     "us-west-2": `${VENDOR}.dkr.ecr.us-west-2.amazonaws.com/${n}`,
                 },
+                releaseTagPatterns: ["v*"],
+                pull: { "us-east-2": "consumers", "us-west-2": "consumers" },
             });
             expect(r.outputs.contract).to.deep.equal({
                 registryId: VENDOR,
                 region: "us-east-2",
+                pullGrants: {
+                    consumers: {
+                        accounts: ["444455556666", "777788889999"],
+                        roleArns: ["arn:aws:iam::777788889999:role/ecsTaskExecutionRole"],
+                        organizationId: "o-abcdef1234",
+                        organizationalUnitPaths: ["o-abcdef1234/r-ab12/ou-ab12-11111111/"],
+                    },
+                },
                 repositories: {
                     "nlp/rake-app": repo("nlp/rake-app"),
                     "nlp/prose-app": repo("nlp/prose-app"),
-                    tools: repo("tools"),
+                    "tools/builder": repo("tools/builder"),
                 },
             });
         });
 
-        it("configures one registry replication rule with a prefix filter per repository", () => {
+        it("configures one registry replication rule with a filter per namespace, never a bare name", () => {
             const rc = r.one(
                 "aws:ecr/replicationConfiguration:ReplicationConfiguration",
                 "vendor-replication",
@@ -199,10 +226,10 @@ describe("SharedRepository", () => {
                     rules: [
                         {
                             destinations: [{ region: "us-west-2", registryId: VENDOR }],
+                            // `nlp/` never matches `nlp-internal/x` nor a top-level `nlp`.
                             repositoryFilters: [
-                                { filter: "nlp/rake-app", filterType: "PREFIX_MATCH" },
-                                { filter: "nlp/prose-app", filterType: "PREFIX_MATCH" },
-                                { filter: "tools", filterType: "PREFIX_MATCH" },
+                                { filter: "nlp/", filterType: "PREFIX_MATCH" },
+                                { filter: "tools/", filterType: "PREFIX_MATCH" },
                             ],
                         },
                     ],
@@ -210,13 +237,13 @@ describe("SharedRepository", () => {
             });
         });
 
-        it("creates replicas from templates with the same policy, lifecycle and immutability", () => {
+        it("creates replicas from one template per namespace (never ROOT) with the same policy, lifecycle and immutability", () => {
             const templates = r.ofType(
                 "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
             );
             expect(templates.map((t) => t.name).sort()).to.deep.equal([
                 "vendor-replication-us-west-2-nlp",
-                "vendor-replication-us-west-2-root",
+                "vendor-replication-us-west-2-tools",
             ]);
             const nlp = r.one(
                 "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
@@ -230,17 +257,16 @@ describe("SharedRepository", () => {
                 region: "us-west-2",
                 prefix: "nlp",
                 appliedFors: ["REPLICATION"],
-                description: "Replicas of nlp/rake-app, nlp/prose-app from us-east-2",
+                description: "Replicas of nlp/* from us-east-2 (shared namespace)",
                 imageTagMutability: "IMMUTABLE",
                 encryptionConfigurations: [{ encryptionType: "AES256" }],
                 lifecyclePolicy: JSON.stringify(LIFECYCLE_JSON),
                 repositoryPolicy: source,
             });
-            const root = r.one(
-                "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
-                "vendor-replication-us-west-2-root",
-            ).inputs;
-            expect(root.prefix).to.equal("ROOT");
+            const prefixes = r
+                .ofType("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate")
+                .map((t) => t.inputs.prefix);
+            expect(prefixes).to.deep.equal(["nlp", "tools"]);
         });
     });
 
@@ -314,7 +340,7 @@ describe("SharedRepository", () => {
             await run(() => {
                 new SharedRepository(
                     "opts",
-                    base("opts-repo", { consumers: { accounts: ["444455556666"] }, ...extra }),
+                    base("team/opts-repo", { consumers: { accounts: ["444455556666"] }, ...extra }),
                     {
                         transformations: [
                             (a) => {
@@ -354,7 +380,7 @@ describe("SharedRepository", () => {
                 () => {
                     const repo = new SharedRepository(
                         "rep",
-                        base("rep-repo", { replicationRegions: ["us-west-2", "eu-west-1"] }),
+                        base("team/rep-repo", { replicationRegions: ["us-west-2", "eu-west-1"] }),
                     );
                     const replication = new RegistryReplication(
                         "rep-replication",
@@ -383,12 +409,27 @@ describe("SharedRepository", () => {
 
     describe("bad arguments", () => {
         const build = (extra: Partial<SharedRepositoryArgs>) => () =>
-            new SharedRepository("bad", base("rake-app", extra));
+            new SharedRepository("bad", base("shared/rake-app", extra));
         const cases: [string, Partial<SharedRepositoryArgs>, string][] = [
             [
                 "a name with capitals",
                 { name: "Rake-App" },
                 '`name` "Rake-App" is not a valid ECR repository name',
+            ],
+            [
+                "a shared repository outside a namespace",
+                { name: "rake-app", consumers: { accounts: ["444455556666"] } },
+                '`name` "rake-app" is shared (consumers or replicationRegions) but not in a namespace',
+            ],
+            [
+                "a replicated repository outside a namespace",
+                { name: "rake-app", replicationRegions: ["us-west-2"] },
+                "not in a namespace; name it <namespace>/rake-app",
+            ],
+            [
+                "an organizational unit path that is not one",
+                { consumers: { organizationalUnitPaths: ["ou-ab12-11111111"] } },
+                "`consumers.organizationalUnitPaths[0]`",
             ],
             [
                 "a short account ID",

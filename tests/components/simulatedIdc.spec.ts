@@ -24,6 +24,8 @@ const CLOUD = "ap-southeast-1";
 const IDC = "ap-northeast-1";
 const REPO_ARN = `arn:aws:ecr:${CLOUD}:${ACCOUNT}:repository/idc-demo/hello`;
 const OTHER_ARN = `arn:aws:ecr:${CLOUD}:${ACCOUNT}:repository/idc-demo/other`;
+/** The host's policy grants a namespace as one pattern (its size must not grow per repository). */
+const NS_PATTERN = `arn:aws:ecr:${CLOUD}:${ACCOUNT}:repository/idc-demo/*`;
 const REGISTRY = `${ACCOUNT}.dkr.ecr.${CLOUD}.amazonaws.com`;
 
 const T = {
@@ -279,7 +281,7 @@ describe("SimulatedIdc", () => {
             expect(host.inputs).to.not.have.property("keyName");
         });
 
-        it("lets the host's role be assumed by EC2 only, with a login token and push/pull on exactly the stack's repository", () => {
+        it("lets the host's role be assumed by EC2 only, with a login token and push/pull on the stack's namespace", () => {
             const role = r.one(T.role, "idc-host");
             expect(policyDoc(role.inputs.assumeRolePolicy)).to.deep.equal({
                 Version: "2012-10-17",
@@ -314,7 +316,7 @@ describe("SimulatedIdc", () => {
                             "ecr:PutImage",
                             "ecr:UploadLayerPart",
                         ],
-                        Resource: [REPO_ARN],
+                        Resource: [NS_PATTERN],
                     },
                 ],
             });
@@ -490,7 +492,7 @@ describe("SimulatedIdc", () => {
 
         it("grants push on every listed repository and pushes to the chosen one", () => {
             const doc = policyDoc(r.one(T.rolePolicy, "idc-host-ecr").inputs.policy);
-            expect(doc.Statement[1].Resource).to.deep.equal([REPO_ARN, OTHER_ARN]);
+            expect(doc.Statement[1].Resource).to.deep.equal([NS_PATTERN]);
             expect((r.outputs.pushCommands as string[])[4]).to.equal(
                 `docker push ${REGISTRY}/idc-demo/other:"$TAG"`,
             );
@@ -668,9 +670,10 @@ describe("SimulatedIdc", () => {
             ).to.throw(/^`cloud\.cidr` 10\.0\.0\.0\/29: a VPC CIDR block must be between/);
         });
 
-        it("hostEcrPolicy dedupes and sorts the repositories and rejects non-ARNs", () => {
-            const doc = hostEcrPolicy([OTHER_ARN, REPO_ARN, OTHER_ARN]);
-            expect(doc.Statement[1].Resource).to.deep.equal([REPO_ARN, OTHER_ARN]);
+        it("hostEcrPolicy grants one pattern per namespace, top-level names exactly, sorted, and rejects non-ARNs", () => {
+            const top = `arn:aws:ecr:${CLOUD}:${ACCOUNT}:repository/tools`;
+            const doc = hostEcrPolicy([OTHER_ARN, top, REPO_ARN, OTHER_ARN]);
+            expect(doc.Statement[1].Resource).to.deep.equal([NS_PATTERN, top]);
             expect(() => hostEcrPolicy([])).to.throw(/^`repositoryArns` must list/);
             expect(() => hostEcrPolicy(["*"])).to.throw(
                 /^`repositoryArns` "\*" is not an ECR repository ARN/,

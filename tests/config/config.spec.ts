@@ -67,7 +67,8 @@ describe("config: valid stacks", () => {
         expect(cfg.repositories!.lifecycle).to.deep.equal({
             untaggedExpireDays: 7,
             keepImages: 50,
-            releaseTagPatterns: ["v*"],
+            // The tags the stacks deploy (1.0.0) are release tags by default.
+            releaseTagPatterns: ["v*", "*.*.*"],
         });
         expect(cfg.repositories!.retainOnDelete).to.equal(true);
         expect(cfg.dns).to.equal(undefined);
@@ -180,13 +181,14 @@ describe("config: valid stacks", () => {
     });
 
     it("accepts an unquoted 12-digit account ID from YAML", () => {
-        const raw = {
+        const raw: Record<string, string> = {
             ...base(),
             [`${P}:repositories`]: obj({
-                names: ["nlp-client", "prose-app"],
+                names: ["shared/nlp-client", "shared/prose-app"],
                 consumers: { accounts: [111122223333] },
             }),
         };
+        delete raw[`${P}:nlp`];
         expect(parseStackConfig(raw, "x").repositories!.consumers.accounts).to.deep.equal([
             "111122223333",
         ]);

@@ -10,6 +10,7 @@ import {
     pushPullIdentityPolicy,
     RELEASE_KEEP_COUNT,
     ReplicatedRepository,
+    ReplicationLimitError,
     replicationPlan,
     repositoryArn,
     repositoryPolicyDocument,
@@ -200,8 +201,10 @@ describe("ecr/policies", () => {
         const home = repositoryArn(OWNER, "us-east-2", "nlp/rake-app");
         const replica = repositoryArn(OWNER, "us-west-2", "nlp/rake-app");
 
-        it("developers: login on *, push/pull on home repositories, pull on replicas", () => {
-            expect(parsed(pushPullIdentityPolicy([home, home], [replica, home]))).to.deep.equal({
+        it("developers: login on *, push/pull on home namespaces, pull on replicas", () => {
+            const top = repositoryArn(OWNER, "us-east-2", "tools");
+            const doc = pushPullIdentityPolicy([home, top, home], [replica, home]);
+            expect(parsed(doc)).to.deep.equal({
                 Version: "2012-10-17",
                 Statement: [
                     {
@@ -214,13 +217,14 @@ describe("ecr/policies", () => {
                         Sid: "PushPull",
                         Effect: "Allow",
                         Action: [...PULL, ...PUSH, ...DESCRIBE],
-                        Resource: [home],
+                        // One pattern per namespace; a top-level repository exactly.
+                        Resource: [`arn:aws:ecr:us-east-2:${OWNER}:repository/nlp/*`, top],
                     },
                     {
                         Sid: "PullReplicas",
                         Effect: "Allow",
                         Action: [...PULL, ...DESCRIBE],
-                        Resource: [replica],
+                        Resource: [`arn:aws:ecr:us-west-2:${OWNER}:repository/nlp/*`],
                     },
                 ],
             });
@@ -388,8 +392,10 @@ describe("ecr/policies", () => {
             );
         });
 
-        it("creation template prefixes are namespaces; top-level names need ROOT", () => {
-            expect(creationTemplatePrefix("rake-app")).to.equal("ROOT");
+        it("creation template prefixes are namespaces; a top-level name has none (never ROOT)", () => {
+            expect(() => creationTemplatePrefix("rake-app")).to.throw(
+                '`repositoryName` "rake-app" is not in a namespace',
+            );
             expect(creationTemplatePrefix("nlp/rake-app")).to.equal("nlp");
             expect(creationTemplatePrefix("team/nlp/rake-app")).to.equal("team/nlp");
         });
@@ -415,12 +421,14 @@ describe("ecr/policies", () => {
             expect(replicationPlan([repo("a1", [])])).to.equal(undefined);
         });
 
-        it("one rule per region set, one template per (region, namespace)", () => {
+        it("one filter per namespace, one rule per region set, one template per (region, namespace)", () => {
             const plan = replicationPlan([
-                repo("rake-app", ["us-west-2"]),
+                repo("shared/rake-app", ["us-west-2"]),
                 repo("nlp/prose-app", ["us-west-2"]),
                 repo("nlp/client", ["us-west-2"]),
-                repo("tools", ["eu-west-1", "us-west-2"]),
+                // folded into `nlp`: the filter nlp/ and the template nlp cover it
+                repo("nlp/x/deep", ["us-west-2"]),
+                repo("tools/builder", ["eu-west-1", "us-west-2"]),
                 repo("local-only", []),
             ])!;
             expect(plan.accountId).to.equal(OWNER);
@@ -429,9 +437,8 @@ describe("ecr/policies", () => {
                 {
                     destinations: [{ region: "us-west-2", registryId: OWNER }],
                     repositoryFilters: [
-                        { filter: "rake-app", filterType: "PREFIX_MATCH" },
-                        { filter: "nlp/prose-app", filterType: "PREFIX_MATCH" },
-                        { filter: "nlp/client", filterType: "PREFIX_MATCH" },
+                        { filter: "shared/", filterType: "PREFIX_MATCH" },
+                        { filter: "nlp/", filterType: "PREFIX_MATCH" },
                     ],
                 },
                 {
@@ -439,36 +446,91 @@ describe("ecr/policies", () => {
                         { region: "eu-west-1", registryId: OWNER },
                         { region: "us-west-2", registryId: OWNER },
                     ],
-                    repositoryFilters: [{ filter: "tools", filterType: "PREFIX_MATCH" }],
+                    repositoryFilters: [{ filter: "tools/", filterType: "PREFIX_MATCH" }],
                 },
             ]);
-            expect(plan.templates.map((t) => [t.region, t.prefix, t.repositories])).to.deep.equal([
-                ["us-west-2", "ROOT", ["rake-app", "tools"]],
-                ["us-west-2", "nlp", ["nlp/prose-app", "nlp/client"]],
-                ["eu-west-1", "ROOT", ["tools"]],
+            expect(
+                plan.templates.map((t) => [
+                    t.region,
+                    t.prefix,
+                    t.repositoryCount,
+                    t.firstRepository,
+                ]),
+            ).to.deep.equal([
+                ["us-west-2", "shared", 1, "shared/rake-app"],
+                ["us-west-2", "nlp", 3, "nlp/prose-app"],
+                ["eu-west-1", "tools", 1, "tools/builder"],
+                ["us-west-2", "tools", 1, "tools/builder"],
             ]);
+            // No filter matches a name outside the shared namespaces, whatever its prefix.
+            const filters = plan.rules.flatMap((r) => r.repositoryFilters.map((f) => f.filter));
+            for (const outside of ["shared-internal/x", "nlpx/a", "nlp", "rake-app", "tools"]) {
+                expect(
+                    filters.some((f) => outside.startsWith(f)),
+                    outside,
+                ).to.equal(false);
+            }
+            expect(plan.templates.map((t) => t.prefix)).not.to.include("ROOT");
         });
 
-        it("refuses repositories that share a template but differ in settings", () => {
+        it("never replicates a top-level repository, nor an unreplicated one under a replicated namespace", () => {
+            expect(() => replicationPlan([repo("rake-app", ["us-west-2"])])).to.throw(
+                '"rake-app" is not in a namespace',
+            );
             expect(() =>
-                replicationPlan([
-                    repo("a1", ["us-west-2"]),
-                    repo("b1", ["us-west-2"], { kmsEncrypted: true }),
-                ]),
+                replicationPlan([repo("team/a", ["us-west-2"]), repo("team/private/b", [])]),
             ).to.throw(
-                '`repositories` a1 and b1 share the creation template prefix "ROOT" in us-west-2',
+                '`repositories` team/private/b is not replicated but lies under the replicated namespace "team"',
             );
         });
 
-        it("refuses several registries and ECR's limits", () => {
+        it("refuses repositories that share a namespace but differ in settings or regions", () => {
             expect(() =>
                 replicationPlan([
-                    repo("a1", ["us-west-2"]),
-                    repo("b1", ["us-west-2"], { region: "us-east-1" }),
+                    repo("t/a1", ["us-west-2"]),
+                    repo("t/b1", ["us-west-2"], { kmsEncrypted: true }),
+                ]),
+            ).to.throw('`repositories` t/a1 and t/b1 share the namespace "t"');
+            expect(() =>
+                replicationPlan([repo("t/a1", ["us-west-2"]), repo("t/b1", ["eu-west-1"])]),
+            ).to.throw("replicate to different regions");
+        });
+
+        it("splits namespaces over rules of 100 filters, within ECR's 10 rules", () => {
+            const names = (n: number) =>
+                Array.from({ length: n }, (_, i) => repo(`ns${i}/app`, ["us-west-2"]));
+            const plan = replicationPlan(names(1000))!;
+            expect(plan.rules.map((r) => r.repositoryFilters.length)).to.deep.equal(
+                Array(10).fill(100),
+            );
+            expect(plan.rules.every((r) => r.destinations.length === 1)).to.equal(true);
+            // 4,000 repositories in 40 namespaces: one rule of 40 filters.
+            const big = Array.from({ length: 4000 }, (_, i) =>
+                repo(`ns${i % 40}/app-${i}`, ["us-west-2"]),
+            );
+            expect(
+                replicationPlan(big)!.rules.map((r) => r.repositoryFilters.length),
+            ).to.deep.equal([40]);
+            let error: unknown;
+            try {
+                replicationPlan(names(1001));
+            } catch (e) {
+                error = e;
+            }
+            expect(error).to.be.instanceOf(ReplicationLimitError);
+            expect((error as ReplicationLimitError).subject).to.equal("names");
+            expect((error as Error).message).to.equal(
+                "1001 replicated namespaces need 11 replication rules (one filter per namespace, 100 filters per rule, one rule per set of regions); ECR allows 10 rules",
+            );
+        });
+
+        it("refuses several registries and too many rules for distinct region sets", () => {
+            expect(() =>
+                replicationPlan([
+                    repo("t/a1", ["us-west-2"]),
+                    repo("u/b1", ["us-west-2"], { region: "us-east-1" }),
                 ]),
             ).to.throw("span registries");
-            const many = Array.from({ length: 101 }, (_, i) => repo(`r${i}`, ["us-west-2"]));
-            expect(() => replicationPlan(many)).to.throw("ECR allows 100 filters per rule");
             const regionSets = [
                 "us-west-1",
                 "us-west-2",
@@ -482,8 +544,8 @@ describe("ecr/policies", () => {
                 "sa-east-1",
                 "ca-central-1",
             ];
-            expect(() => replicationPlan(regionSets.map((r, i) => repo(`r${i}`, [r])))).to.throw(
-                "ECR allows 10",
+            expect(() => replicationPlan(regionSets.map((r, i) => repo(`ns${i}/r`, [r])))).to.throw(
+                "ECR allows 10 rules",
             );
         });
     });

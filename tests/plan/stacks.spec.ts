@@ -47,17 +47,22 @@ describe("the shipped stacks, planned offline", function () {
         });
     }
 
-    it("vendor: exports the contract the customer reads (registry, region, per-region URLs)", () => {
+    it("vendor: exports the contract the customer reads (registry, region, per-region URLs and grants, release tags)", () => {
         const out = plans.vendor.outputs as any;
         expect(out.registryId).to.equal("111122223333");
         expect(out.region).to.equal("us-east-2");
-        expect(out.repositories["rake-app"]).to.deep.equal({
-            arn: "arn:aws:ecr:us-east-2:111122223333:repository/rake-app",
-            url: "111122223333.dkr.ecr.us-east-2.amazonaws.com/rake-app",
+        expect(out.pullGrants).to.deep.equal({
+            consumers: { accounts: ["444455556666"], roleArns: [], organizationalUnitPaths: [] },
+        });
+        expect(out.repositories["shared/rake-app"]).to.deep.equal({
+            arn: "arn:aws:ecr:us-east-2:111122223333:repository/shared/rake-app",
+            url: "111122223333.dkr.ecr.us-east-2.amazonaws.com/shared/rake-app",
             urls: {
-                "us-east-2": "111122223333.dkr.ecr.us-east-2.amazonaws.com/rake-app",
-                "us-west-2": "111122223333.dkr.ecr.us-west-2.amazonaws.com/rake-app",
+                "us-east-2": "111122223333.dkr.ecr.us-east-2.amazonaws.com/shared/rake-app",
+                "us-west-2": "111122223333.dkr.ecr.us-west-2.amazonaws.com/shared/rake-app",
             },
+            releaseTagPatterns: ["v*", "*.*.*"],
+            pull: { "us-east-2": "consumers", "us-west-2": "consumers" },
         });
         expect(ofType(plans.vendor, "aws:ec2/vpc:Vpc")).to.have.length(0);
     });
@@ -66,7 +71,7 @@ describe("the shipped stacks, planned offline", function () {
         const images = Object.fromEntries(containers(plans.customer).map((c) => [c.name, c.image]));
         expect(images).to.deep.equal({
             "nlp-client": "444455556666.dkr.ecr.us-west-2.amazonaws.com/nlp-client:1.0.0",
-            "rake-app": "111122223333.dkr.ecr.us-west-2.amazonaws.com/rake-app:1.0.0",
+            "rake-app": "111122223333.dkr.ecr.us-west-2.amazonaws.com/shared/rake-app:1.0.0",
             "prose-app": "444455556666.dkr.ecr.us-west-2.amazonaws.com/prose-app:1.0.0",
         });
         const ref = ofType(plans.customer, "pulumi:pulumi:StackReference");
@@ -76,14 +81,14 @@ describe("the shipped stacks, planned offline", function () {
     it("customer: follows whatever the referenced stack exports (the reference is live, not hard-coded)", async () => {
         const vendor = JSON.parse(JSON.stringify(plans.vendor.outputs));
         vendor.registryId = "999988887777";
-        vendor.repositories["rake-app"].urls["us-west-2"] =
-            "999988887777.dkr.ecr.us-west-2.amazonaws.com/rake-app";
+        vendor.repositories["shared/rake-app"].urls["us-west-2"] =
+            "999988887777.dkr.ecr.us-west-2.amazonaws.com/shared/rake-app";
         const plan = await planStack({
             stackFile: stackFile("customer"),
             stackOutputs: { vendor },
         });
         expect(containers(plan).find((c) => c.name === "rake-app")!.image).to.equal(
-            "999988887777.dkr.ecr.us-west-2.amazonaws.com/rake-app:1.0.0",
+            "999988887777.dkr.ecr.us-west-2.amazonaws.com/shared/rake-app:1.0.0",
         );
         // ...and lets that registry through the ECR endpoint policies.
         const dkr = ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) =>
@@ -97,7 +102,7 @@ describe("the shipped stacks, planned offline", function () {
 
     it("customer: a vendor repository that is not replicated into the customer's region is a config error", async () => {
         const vendor = JSON.parse(JSON.stringify(plans.vendor.outputs));
-        delete vendor.repositories["rake-app"].urls["us-west-2"];
+        delete vendor.repositories["shared/rake-app"].urls["us-west-2"];
         let error: unknown;
         try {
             await planStack({ stackFile: stackFile("customer"), stackOutputs: { vendor } });
@@ -106,7 +111,10 @@ describe("the shipped stacks, planned offline", function () {
         }
         expect(error).to.be.instanceOf(PlanConfigError);
         expect((error as Error).message).to.contain(
-            'ecr-private-access:nlp.vendorRepository: "rake-app" is not available in us-west-2',
+            'ecr-private-access:nlp.vendorRepository: "shared/rake-app" is not available in us-west-2',
+        );
+        expect((error as Error).message).to.contain(
+            "(ecr-private-access:repositories.replicationRegions in Pulumi.vendor.yaml)",
         );
     });
 
