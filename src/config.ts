@@ -23,9 +23,13 @@ export interface ConfigIssue {
 }
 
 export class ConfigError extends Error {
-    constructor(readonly issues: ConfigIssue[]) {
+    /** `file`, when known, heads the message (`Pulumi.customer.yaml: invalid stack configuration:`). */
+    constructor(
+        readonly issues: ConfigIssue[],
+        readonly file?: string,
+    ) {
         super(
-            `invalid stack configuration:\n` +
+            `${file ? `${file}: ` : ""}invalid stack configuration:\n` +
                 issues.map((i) => `  - ${i.key}: ${i.message.replace(/\n/g, " ")}`).join("\n"),
         );
         this.name = "ConfigError";
@@ -802,7 +806,16 @@ export function loadConfig(): { cfg: StackConfig; nlpApiKey?: pulumi.Output<stri
     const secretKeys = isConfigSecret
         ? Object.keys(raw).filter((k) => isConfigSecret(k))
         : Object.keys(raw); // an SDK that cannot tell: assume the engine decrypted them
-    const cfg = parseStackConfig(raw, pulumi.getStack(), { secretKeys });
+    let cfg: StackConfig;
+    try {
+        cfg = parseStackConfig(raw, pulumi.getStack(), { secretKeys });
+    } catch (e) {
+        // Under `pulumi up` the stack's settings come from Pulumi.<stack>.yaml: name it.
+        if (e instanceof ConfigError) {
+            throw new ConfigError(e.issues, `Pulumi.${pulumi.getStack().split("/").pop()}.yaml`);
+        }
+        throw e;
+    }
     const nlpApiKey = new pulumi.Config(PROJECT).getSecret("nlpApiKey");
     return { cfg, nlpApiKey };
 }
