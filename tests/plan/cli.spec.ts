@@ -31,7 +31,13 @@ function cli(tool: string, args: string[], cwd = ROOT) {
     return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-const tempDir = (prefix = "cli-spec-") => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+const made: string[] = [];
+const tempDir = (prefix = "cli-spec-") => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+};
+after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function write(dir: string, name: string, lines: string[] | string): string {
     const file = path.join(dir, name);
