@@ -8,6 +8,9 @@ import { DOCKER_BRIDGE_CIDR } from "./idc/host";
 import { buildContextIssues } from "./images/context";
 import { DEFAULT_WAF_RULE_GROUPS, edgeConfigIssues } from "./nlp/edge";
 import { isKnownRegion } from "./regions";
+import { componentInvariants, componentRules } from "./validation/components";
+import { QUOTAS, Quotas, quotaChecks, quotasSchema, resolveQuotas } from "./validation/quotas";
+import { didYouMean } from "./validation/suggest";
 
 /**
  * The only reader of `pulumi.Config`. Every stack's config is validated here,
@@ -24,14 +27,60 @@ export interface ConfigIssue {
 }
 
 export class ConfigError extends Error {
-    constructor(readonly issues: ConfigIssue[]) {
+    /** `file`, when known, heads the message (`Pulumi.customer.yaml: invalid stack configuration:`). */
+    constructor(
+        readonly issues: ConfigIssue[],
+        readonly file?: string,
+    ) {
         super(
-            `invalid stack configuration:\n` +
-                issues.map((i) => `  - ${i.key}: ${i.message}`).join("\n"),
+            `${file ? `${file}: ` : ""}invalid stack configuration:\n` +
+                issues.map((i) => `  - ${i.key}: ${i.message.replace(/\n/g, " ")}`).join("\n"),
         );
         this.name = "ConfigError";
     }
+
+    /**
+     * The issues back from a ConfigError's message, for when only the text
+     * survived (Pulumi wraps an error thrown inside an `apply`).
+     */
+    static issuesFromMessage(text: string): ConfigIssue[] {
+        const start = text.indexOf("invalid stack configuration:");
+        if (start < 0) return [];
+        return text
+            .slice(start)
+            .split("\n")
+            .slice(1)
+            .map((line) => /^ {2}- ([^\s]+?): (.*)$/.exec(line))
+            .filter((m): m is RegExpExecArray => m !== null)
+            .map((m) => ({ key: m[1], message: m[2] }));
+    }
 }
+
+/**
+ * Config namespaces a stack file may use: the project's, Pulumi's own, and
+ * one per provider package the program uses (package.json's @pulumi/*
+ * providers; a test keeps the two lists equal). Anything else is a typo that
+ * would otherwise be ignored silently (`ecr-private-acess:dns` would turn DNS off).
+ */
+export const PROVIDER_NAMESPACES = ["aws", "awsx", "random"] as const;
+export const KNOWN_NAMESPACES = [PROJECT, "pulumi", ...PROVIDER_NAMESPACES] as const;
+
+/**
+ * Keys that hold secrets: a plain-text value is refused, with the command
+ * that stores it encrypted. Add a key here when the program reads one.
+ */
+export const SECRET_KEYS = ["nlpApiKey"] as const;
+
+/** The AWS provider's config keys (`aws:region`, ...), from the provider package itself. */
+function awsProviderKeys(): string[] {
+    return Object.keys(require("@pulumi/aws/config/vars") as object);
+}
+
+/** Provider namespaces whose keys are known; `random` takes no config at all. */
+const PROVIDER_KEYS: Record<string, () => string[]> = {
+    aws: awsProviderKeys,
+    random: () => [],
+};
 
 // ---------------------------------------------------------------------------
 // Field schemas
@@ -318,6 +367,14 @@ const BLOCKS = {
 /** Plain (non-object) keys. `nlpApiKey` is a secret and is read separately. */
 const SCALARS = ["accountId", "nlpApiKey"] as const;
 
+/**
+ * Settings blocks that turn no component on: `quotas` overrides the AWS
+ * quotas the plan checks (src/validation/quotas.ts), one key per adjustable quota.
+ */
+const SETTINGS = { quotas: quotasSchema } as const;
+
+const PROJECT_KEYS = [...SCALARS, ...Object.keys(BLOCKS), ...Object.keys(SETTINGS)].sort();
+
 /** Every key under the project's namespace, and each block's fields (for docs checks). */
 export const CONFIG_KEYS: Record<string, string[]> = {
     ...Object.fromEntries(SCALARS.map((k) => [k, []])),
@@ -327,6 +384,7 @@ export const CONFIG_KEYS: Record<string, string[]> = {
             "shape" in schema ? Object.keys(schema.shape) : Object.keys(schema.valueType.shape),
         ]),
     ),
+    quotas: Object.keys(QUOTAS).filter((q) => QUOTAS[q as keyof typeof QUOTAS].adjustable),
 };
 
 export type NetworkConfig = z.infer<typeof networkSchema> & { subnetPrefixLength: number };
@@ -357,6 +415,18 @@ export interface StackConfig {
     nlp?: NlpConfig;
     idc?: IdcConfig;
     images?: ImagesConfig;
+    /** AWS quotas in force: the defaults, overridden by the `quotas` block. */
+    quotas: Quotas;
+}
+
+export interface ParseOptions {
+    /**
+     * Full keys (`ecr-private-access:nlpApiKey`) whose values are stored
+     * encrypted (`secure:` in the stack file). A key of SECRET_KEYS not in
+     * this list holds plain text and is refused.
+     * @default [] (every secret key present is plain text)
+     */
+    secretKeys?: readonly string[];
 }
 
 // ---------------------------------------------------------------------------
@@ -367,20 +437,16 @@ export interface StackConfig {
  * strings, objects JSON-encoded). Pure, so tests and the offline plan can call
  * it without the Pulumi runtime. Throws ConfigError listing every broken rule.
  */
-export function parseStackConfig(raw: Record<string, string>, stack: string): StackConfig {
+export function parseStackConfig(
+    raw: Record<string, string>,
+    stack: string,
+    opts: ParseOptions = {},
+): StackConfig {
     const issues: ConfigIssue[] = [];
     const key = (name: string) => `${PROJECT}:${name}`;
 
-    for (const fullKey of Object.keys(raw).sort()) {
-        const [ns, name] = splitKey(fullKey);
-        if (ns !== PROJECT) continue;
-        if (!(name in BLOCKS) && !(SCALARS as readonly string[]).includes(name)) {
-            issues.push({
-                key: fullKey,
-                message: `unknown config key (known: ${[...SCALARS, ...Object.keys(BLOCKS)].sort().join(", ")})`,
-            });
-        }
-    }
+    issues.push(...namespaceIssues(raw));
+    issues.push(...secretIssues(raw, stack, opts.secretKeys ?? []));
 
     const regionValue = raw["aws:region"];
     if (regionValue === undefined) {
@@ -417,7 +483,7 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
     }
 
     const blocks: Record<string, unknown> = {};
-    for (const [name, schema] of Object.entries(BLOCKS)) {
+    for (const [name, schema] of Object.entries({ ...BLOCKS, ...SETTINGS })) {
         const text = raw[key(name)];
         if (text === undefined) continue;
         let value: unknown;
@@ -446,21 +512,83 @@ export function parseStackConfig(raw: Record<string, string>, stack: string): St
         );
     }
 
+    const { quotas, ...components } = blocks as Partial<StackConfig> & { quotas?: Partial<Quotas> };
     const cfg: StackConfig = {
         project: PROJECT,
         stack,
         accountId: account.success ? account.data : "",
         region: regionValue ?? "",
-        ...(blocks as Partial<StackConfig>),
+        ...components,
+        quotas: resolveQuotas(quotas),
     };
     if (isKnownRegion(cfg.region)) {
         const declared = new Set(Object.keys(BLOCKS).filter((b) => raw[key(b)] !== undefined));
         issues.push(...crossCheck(cfg, declared));
+        // Only valid blocks are in cfg: a rule reading an invalid one is skipped.
+        issues.push(...componentRules(cfg));
     }
     if (issues.length > 0) {
         throw new ConfigError(issues);
     }
-    return derive(cfg);
+    // What AWS would refuse, counted on what the components will get; then
+    // the components' own validators, so that nothing they would refuse is
+    // first found while resources are being registered.
+    const derived = derive(cfg);
+    const refused = quotaChecks(derived);
+    if (refused.length === 0) refused.push(...componentInvariants(derived));
+    if (refused.length > 0) {
+        throw new ConfigError(refused);
+    }
+    return derived;
+}
+
+/** Unknown namespaces and unknown keys, each with the closest known name. */
+function namespaceIssues(raw: Record<string, string>): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    for (const fullKey of Object.keys(raw).sort()) {
+        const [ns, name] = splitKey(fullKey);
+        if (ns === PROJECT) {
+            if (!PROJECT_KEYS.includes(name)) {
+                issues.push({
+                    key: fullKey,
+                    message: `unknown config key (known: ${PROJECT_KEYS.join(", ")})${didYouMean(name, PROJECT_KEYS, (w) => `${PROJECT}:${w}`)}`,
+                });
+            }
+        } else if (ns === "pulumi") {
+            // Pulumi's own settings (pulumi:tags, pulumi:disable-default-providers, ...).
+        } else if (ns in PROVIDER_KEYS) {
+            const known = PROVIDER_KEYS[ns]();
+            if (!known.includes(name)) {
+                issues.push({
+                    key: fullKey,
+                    message:
+                        known.length === 0
+                            ? `the ${ns} provider takes no config; remove the key`
+                            : `unknown ${ns} provider setting${didYouMean(name, known, (w) => `${ns}:${w}`)}`,
+                });
+            }
+        } else {
+            issues.push({
+                key: fullKey,
+                message: `unknown config namespace "${ns}": the program never reads it, so this setting would be ignored (known namespaces: ${KNOWN_NAMESPACES.join(", ")})${didYouMean(ns, KNOWN_NAMESPACES, (w) => `${w}:${name}`)}`,
+            });
+        }
+    }
+    return issues;
+}
+
+/** Secret keys given in plain text: the exact command that stores them encrypted. */
+function secretIssues(
+    raw: Record<string, string>,
+    stack: string,
+    secretKeys: readonly string[],
+): ConfigIssue[] {
+    return SECRET_KEYS.map((name) => `${PROJECT}:${name}`)
+        .filter((full) => raw[full] !== undefined && !secretKeys.includes(full))
+        .map((full) => ({
+            key: full,
+            message: `holds a secret but is set in plain text. Delete that line from Pulumi.${stack}.yaml and store the value encrypted with: pulumi config set --secret --stack ${stack} ${full} (it prompts for the value). The old value was in plain text, so use a new one`,
+        }));
 }
 
 /** Rules that span blocks: dependencies, overlaps, capacities. */
@@ -677,9 +805,10 @@ function zodIssue(block: string, issue: z.core.$ZodIssue, value: unknown): Confi
     const path = [block, ...issue.path.map(String)];
     const key = `${PROJECT}:${formatPath(path)}`;
     if (issue.code === "unrecognized_keys") {
+        const known = knownFields(block, issue.path);
         return issue.keys.map((k) => ({
             key: `${PROJECT}:${formatPath([...path, k])}`,
-            message: "unknown key (typo?)",
+            message: `unknown key${known.length > 0 ? ` (known: ${known.join(", ")})` : ""}${didYouMean(k, known)}`,
         }));
     }
     const actual = lookup(value, issue.path);
@@ -699,6 +828,26 @@ function zodIssue(block: string, issue: z.core.$ZodIssue, value: unknown): Confi
                     : `${shown}${message}`,
         },
     ];
+}
+
+/** Field names of the object schema at `path` inside a block, for did-you-mean. */
+function knownFields(block: string, path: PropertyKey[]): string[] {
+    let schema: unknown = (BLOCKS as Record<string, unknown>)[block];
+    for (const p of path) {
+        schema = unwrap(schema);
+        const shape = (schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+        if (!shape || typeof p !== "string") return [];
+        schema = shape[p];
+    }
+    const shape = (unwrap(schema) as { shape?: Record<string, unknown> } | undefined)?.shape;
+    return shape ? Object.keys(shape) : [];
+}
+
+/** Strips default/optional/prefault wrappers from a zod schema. */
+function unwrap(schema: unknown): unknown {
+    let s = schema as { def?: { innerType?: unknown } } | undefined;
+    while (s?.def?.innerType) s = s.def.innerType as typeof s;
+    return s;
 }
 
 function formatPath(path: string[]): string {
@@ -753,13 +902,31 @@ export function loadConfig(projectDir: string): {
     cfg: StackConfig;
     nlpApiKey?: pulumi.Output<string>;
 } {
-    const cfg = parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack());
-    const contextIssues = buildContextIssues(
-        cfg.images,
-        projectDir,
-        cfg.repositories?.lifecycle.releaseTagPatterns,
-    );
-    if (contextIssues.length > 0) throw new ConfigError(contextIssues);
+    const raw = pulumi.runtime.allConfig();
+    // Which values are stored encrypted: the engine passes their keys to the
+    // program (PULUMI_CONFIG_SECRET_KEYS), and the SDK answers per key.
+    const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
+        isConfigSecret?: (key: string) => boolean;
+    };
+    const secretKeys = isConfigSecret
+        ? Object.keys(raw).filter((k) => isConfigSecret(k))
+        : Object.keys(raw); // an SDK that cannot tell: assume the engine decrypted them
+    let cfg: StackConfig;
+    try {
+        cfg = parseStackConfig(raw, pulumi.getStack(), { secretKeys });
+        const contextIssues = buildContextIssues(
+            cfg.images,
+            projectDir,
+            cfg.repositories?.lifecycle.releaseTagPatterns,
+        );
+        if (contextIssues.length > 0) throw new ConfigError(contextIssues);
+    } catch (e) {
+        // Under `pulumi up` the stack's settings come from Pulumi.<stack>.yaml: name it.
+        if (e instanceof ConfigError) {
+            throw new ConfigError(e.issues, `Pulumi.${pulumi.getStack().split("/").pop()}.yaml`);
+        }
+        throw e;
+    }
     const nlpApiKey = new pulumi.Config(PROJECT).getSecret("nlpApiKey");
     return { cfg, nlpApiKey };
 }

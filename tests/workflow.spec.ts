@@ -1,5 +1,7 @@
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 
@@ -17,12 +19,14 @@ interface Job {
     if?: string;
     steps: Step[];
     permissions?: Record<string, string>;
-    strategy?: { matrix: { include?: Record<string, string>[] } };
+    strategy?: { matrix: string | { include?: Record<string, string>[] } };
     env?: Record<string, string>;
+    outputs?: Record<string, string>;
 }
 
+const ROOT = path.join(__dirname, "..");
 const workflow = parse(
-    fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "pr.yml"), "utf8"),
+    fs.readFileSync(path.join(ROOT, ".github", "workflows", "pr.yml"), "utf8"),
 ) as {
     on: Record<string, unknown>;
     jobs: Record<string, Job>;
@@ -88,12 +92,79 @@ describe(".github/workflows/pr.yml", () => {
                 expect(s.if, s.name).to.match(/steps\.creds\.outputs\.mode/);
         });
 
-        it("previews vendor, customer and idc-sim", () => {
-            expect(job.strategy?.matrix.include?.map((m) => m.stack)).to.deep.equal([
-                "vendor",
-                "customer",
-                "idc-sim",
-            ]);
+        it("previews the matrix the stacks job builds from the stack files, not a hard-coded list", () => {
+            expect(job.needs).to.include("stacks");
+            expect(job.strategy?.matrix).to.equal("${{ fromJSON(needs.stacks.outputs.matrix) }}");
+            const stacks = workflow.jobs.stacks;
+            expect(stacks.outputs?.matrix).to.equal("${{ steps.list.outputs.matrix }}");
+            expect(stacks.steps[0].uses).to.match(/^actions\/checkout@v\d+$/);
+        });
+
+        /** Runs the stacks job's listing script in `dir`, as the runner would; returns the matrix. */
+        function listStacks(dir: string): {
+            code: number | null;
+            matrix?: { include: { stack: string; secret: string }[] };
+            stdout: string;
+        } {
+            const script = step(workflow.jobs.stacks, "List stack files").run!;
+            // The runner's output file lives outside the checkout.
+            const output = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gh-output-")), "out");
+            fs.writeFileSync(output, "");
+            const res = spawnSync("bash", ["-c", script], {
+                cwd: dir,
+                env: { ...process.env, GITHUB_OUTPUT: output },
+                encoding: "utf8",
+                timeout: 10_000,
+            });
+            const line = fs
+                .readFileSync(output, "utf8")
+                .split("\n")
+                .find((l) => l.startsWith("matrix="));
+            fs.rmSync(path.dirname(output), { recursive: true, force: true });
+            return {
+                code: res.status,
+                matrix: line ? JSON.parse(line.slice("matrix=".length)) : undefined,
+                stdout: res.stdout,
+            };
+        }
+
+        it("lists every stack file of the repository, with the secret name derived from the stack", () => {
+            const shipped = fs
+                .readdirSync(ROOT)
+                .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+                .map((f) => f.slice("Pulumi.".length, -".yaml".length))
+                .sort();
+            const { code, matrix } = listStacks(ROOT);
+            expect(code).to.equal(0);
+            expect(matrix!.include.map((m) => m.stack)).to.deep.equal(shipped);
+            expect(matrix!.include).to.deep.include({ stack: "idc-sim", secret: "IDC_SIM" });
+            expect(matrix!.include).to.deep.include({ stack: "vendor", secret: "VENDOR" });
+        });
+
+        it("picks up a new stack file without a workflow change, and refuses a badly named one", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-stacks-"));
+            try {
+                for (const f of ["Pulumi.yaml", "Pulumi.vendor.yaml", "Pulumi.customer.yaml"]) {
+                    fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+                }
+                fs.copyFileSync(
+                    path.join(ROOT, "Pulumi.customer.yaml"),
+                    path.join(dir, "Pulumi.consumer-eu.v2.yaml"),
+                );
+                const { code, matrix } = listStacks(dir);
+                expect(code).to.equal(0);
+                expect(matrix!.include).to.deep.equal([
+                    { stack: "consumer-eu.v2", secret: "CONSUMER_EU_V2" },
+                    { stack: "customer", secret: "CUSTOMER" },
+                    { stack: "vendor", secret: "VENDOR" },
+                ]);
+                fs.writeFileSync(path.join(dir, "Pulumi.bad name.yaml"), "config: {}\n");
+                const bad = listStacks(dir);
+                expect(bad.code).to.equal(1);
+                expect(bad.stdout).to.contain("::error file=Pulumi.bad name.yaml::");
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
 
         it("installs the pack's dependencies and runs pulumi/actions preview with the pack and a PR comment", () => {

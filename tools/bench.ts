@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import YAML from "yaml";
 import type { Plan } from "../src/report/plan";
+import { runCli } from "./cli";
 
 /**
  * `npm run bench`: prints figures, asserts nothing (speed is measured here,
@@ -115,8 +116,9 @@ async function child(file: string): Promise<void> {
             error: (e as Error).message.split("\n").slice(-1)[0].trim(),
         };
     }
+    // Exit once stdout has drained (never process.exit() after a write to a pipe).
     process.stdout.write(`BENCH ${JSON.stringify(result)}\n`);
-    process.exit(0);
+    process.exitCode = 0;
 }
 
 function scalePoint(file: string): ChildResult & { wallMs: number } {
@@ -146,7 +148,7 @@ function main(): void {
             "--",
             "--stack",
             stack,
-            "--out-dir",
+            "--out",
             out,
         ]);
         console.log(`| npm run plan -- --stack ${stack} | ${fmt(t)} | ${(t / floor).toFixed(2)} |`);
@@ -205,6 +207,9 @@ if (require.main === module) {
     if (i >= 0) {
         void child(process.argv[i + 1]);
     } else {
-        main();
+        void runCli("bench", () => {
+            main();
+            return 0;
+        });
     }
 }

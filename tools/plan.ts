@@ -1,10 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
-import YAML from "yaml";
 import type { Policies } from "@pulumi/policy";
+import type { ConfigIssue } from "../src/config";
 import type { Plan } from "../src/report/plan";
+import { didYouMean } from "../src/validation/suggest";
+import { displayPath, runCli, UserError } from "./cli";
 import { evaluatePolicies, hasMandatory, PolicyConfig, readPolicyConfig } from "./policy";
 import { runStack } from "./runStack";
+import { loadStackFile as loadFile, StackFile, stackNameOf } from "./stackFile";
 import { writeArtefacts, summary } from "./artefacts";
 
 /**
@@ -15,50 +18,52 @@ import { writeArtefacts, summary } from "./artefacts";
 
 export const ROOT = path.resolve(__dirname, "..");
 
-export interface StackFile {
-    project: string;
-    stack: string;
-    /** `project:key` -> string (objects JSON-encoded), defaults from Pulumi.yaml applied. */
-    config: Record<string, string>;
-    secretKeys: string[];
-}
+export type { StackFile } from "./stackFile";
 
 /** Loads Pulumi.yaml defaults plus a stack file. `secure:` values become "[secret]", never decrypted. */
 export function loadStackFile(stackFile: string, projectDir = ROOT): StackFile {
-    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
-        name: string;
-        config?: Record<string, { default?: unknown; value?: unknown }>;
-    };
-    const base = path.basename(stackFile);
-    const match = /^Pulumi\.(.+)\.ya?ml$/.exec(base);
-    if (!match) throw new Error(`${stackFile}: a stack file is named Pulumi.<stack>.yaml`);
-    const stack = match[1];
-
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
-    const put = (key: string, value: unknown) => {
-        if (value !== null && typeof value === "object" && "secure" in (value as object)) {
-            config[key] = "[secret]";
-            secretKeys.push(key);
-        } else {
-            config[key] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    };
-    for (const [key, decl] of Object.entries(project.config ?? {})) {
-        const value = decl?.value ?? decl?.default;
-        if (value !== undefined) put(qualify(key), value);
-    }
-    const stackDoc = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as {
-        config?: Record<string, unknown>;
-    };
-    for (const [key, value] of Object.entries(stackDoc.config ?? {})) {
-        put(qualify(key), value);
-    }
-    return { project: project.name, stack, config, secretKeys };
+    return loadFile(stackFile, projectDir);
 }
 
-export class PlanConfigError extends Error {}
+/**
+ * The stack file or its config is wrong: exit 2. The message names the file,
+ * the line where the key is written (when it is), the full key and the rule.
+ */
+export class PlanConfigError extends UserError {
+    constructor(
+        message: string,
+        readonly issues: ConfigIssue[] = [],
+    ) {
+        super(message);
+        this.name = "PlanConfigError";
+    }
+
+    /** One line per issue: `Pulumi.x.yaml:12: ecr-private-access:network.cidr: <rule>`. */
+    static fromIssues(file: StackFile, issues: ConfigIssue[]): PlanConfigError {
+        const shown = displayPath(file.file);
+        // In file order; keys the file does not contain (missing ones) last.
+        const lines = issues
+            .map((i) => ({ ...i, line: file.lineOf(i.key) }))
+            .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity))
+            .map((i) => `  ${shown}${i.line ? `:${i.line}` : ""}: ${i.key}: ${i.message}`);
+        const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+        return new PlanConfigError(
+            `${shown}: invalid stack configuration (${count}); nothing was planned or written:\n${lines.join("\n")}`,
+            issues,
+        );
+    }
+}
+
+/** A ConfigError (thrown by src/config or while the program ran) as a PlanConfigError for the file. */
+function configFailure(file: StackFile, error: unknown): PlanConfigError | undefined {
+    const e = error as { name?: string; issues?: ConfigIssue[]; message?: string } | undefined;
+    if (e?.name !== "ConfigError") return undefined;
+    const { ConfigError } = require("../src/config") as typeof import("../src/config");
+    const issues = e.issues ?? ConfigError.issuesFromMessage(e.message ?? "");
+    return issues.length > 0
+        ? PlanConfigError.fromIssues(file, issues)
+        : new PlanConfigError(`${displayPath(file.file)}: ${e.message}`);
+}
 
 export interface PlanOptions {
     stackFile: string;
@@ -67,35 +72,74 @@ export interface PlanOptions {
     stackOutputs?: Record<string, Record<string, unknown>>;
     policies?: Policies;
     policyConfig?: PolicyConfig;
+    /** Stack files being planned further up a chain of references (cycle detection). */
+    visiting?: string[];
+}
+
+/**
+ * Everything the plan checks before the program runs: the file's name and
+ * YAML, then the config with the program's own validator. Throws a UserError
+ * (exit 2) naming the file, the line and the key; returns the file and its
+ * validated config.
+ */
+export function checkStackFile(
+    stackFile: string,
+    projectDir = ROOT,
+): { file: StackFile; cfg: import("../src/config").StackConfig } {
+    const file = loadStackFile(stackFile, projectDir);
+    const { parseStackConfig } = require("../src/config") as typeof import("../src/config");
+    try {
+        return {
+            file,
+            cfg: parseStackConfig(file.config, file.stack, { secretKeys: file.secretKeys }),
+        };
+    } catch (e) {
+        throw configFailure(file, e) ?? e;
+    }
 }
 
 export async function planStack(opts: PlanOptions): Promise<Plan> {
     const projectDir = opts.projectDir ?? ROOT;
-    const file = loadStackFile(opts.stackFile, projectDir);
     // Validate before anything runs, with the program's own validator.
-    const { parseStackConfig, referencedStacks } =
+    const { file, cfg } = checkStackFile(opts.stackFile, projectDir);
+    const { referencedStacks, PROJECT } =
         require("../src/config") as typeof import("../src/config");
-    let cfg;
-    try {
-        cfg = parseStackConfig(file.config, file.stack);
-    } catch (e) {
-        if ((e as Error).name === "ConfigError") throw new PlanConfigError((e as Error).message);
-        throw e;
-    }
 
     const stackOutputs = { ...opts.stackOutputs };
+    const visiting = [...(opts.visiting ?? []), file.file];
+    const refKey = `${PROJECT}:nlp.vendorStack`;
     for (const ref of referencedStacks(file.config)) {
         const [, refProject, refStack] = ref.split("/");
         if (stackOutputs[ref] || stackOutputs[refStack]) continue;
-        const refFile = path.join(projectDir, `Pulumi.${refStack}.yaml`);
-        if (refProject !== file.project || !fs.existsSync(refFile)) {
-            throw new PlanConfigError(
-                `${file.project}:nlp.vendorStack ${ref} is not a stack of this repository (no ${path.basename(refFile)}); the offline plan can only follow references to stacks it can plan`,
+        const refFile = referencedStackFile(file.file, projectDir, refStack);
+        const fail = (message: string) =>
+            PlanConfigError.fromIssues(file, [{ key: refKey, message }]);
+        if (refProject !== file.project) {
+            throw fail(
+                `${ref} belongs to project ${refProject}, not ${file.project}; the offline plan can only follow references to stacks of this project`,
             );
         }
-        stackOutputs[refStack] = (
-            await planStack({ ...opts, stackFile: refFile, stackOutputs })
-        ).outputs;
+        if (!refFile) {
+            const dirs = [...new Set([path.dirname(file.file), projectDir])].map(displayPath);
+            throw fail(
+                `${ref}: no Pulumi.${refStack}.yaml beside the stack file or in the repository (looked in ${dirs.join(" and ")}); the offline plan needs the referenced stack's file to plan it first`,
+            );
+        }
+        if (visiting.includes(refFile)) {
+            throw fail(
+                `${ref} leads back to ${displayPath(refFile)}: the stacks reference each other in a cycle (${[...visiting, refFile].map((f) => path.basename(f)).join(" -> ")})`,
+            );
+        }
+        try {
+            stackOutputs[refStack] = (
+                await planStack({ ...opts, stackFile: refFile, stackOutputs, visiting })
+            ).outputs;
+        } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+            throw new PlanConfigError(
+                `${displayPath(file.file)}: ${refKey} reads ${ref}, whose stack file ${displayPath(refFile)} must be fixed first:\n${e.message}`,
+            );
+        }
     }
 
     const result = await runStack({
@@ -108,9 +152,9 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
         stackOutputs,
         // The program is always this repository's; `projectDir` only supplies the stack files.
         program: path.join(ROOT, "index.ts"),
-    }).catch((e: Error) => {
+    }).catch((e: unknown) => {
         // Config rules that need another stack's outputs are checked while the program runs.
-        throw e?.name === "ConfigError" ? new PlanConfigError(e.message) : e;
+        throw configFailure(file, e) ?? e;
     });
     const policies =
         opts.policies ?? (require("../policies/rules") as { allPolicies: Policies }).allPolicies;
@@ -127,15 +171,41 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
     };
 }
 
-/** Stack files in a directory, producers before consumers. */
-export function stackFiles(projectDir = ROOT): string[] {
+/**
+ * The file a StackReference to `refStack` is planned from: `Pulumi.<refStack>.yaml`
+ * beside the referencing stack file first (a set of stack files kept outside
+ * the repository), then the repository's own.
+ */
+export function referencedStackFile(
+    stackFile: string,
+    projectDir: string,
+    refStack: string,
+): string | undefined {
+    return [path.dirname(path.resolve(stackFile)), projectDir]
+        .map((dir) => path.join(dir, `Pulumi.${refStack}.yaml`))
+        .find((f) => fs.existsSync(f));
+}
+
+/**
+ * Stack files in a directory, producers before consumers. Files that look
+ * like stack files but are named wrongly (`Pulumi.x.yml`) are listed too, so
+ * that planning them reports the name; a file that cannot be read is ordered
+ * by name and reports its own problem when planned.
+ */
+export function stackFiles(dir = ROOT, projectDir = ROOT): string[] {
     const files = fs
-        .readdirSync(projectDir)
+        .readdirSync(dir)
         .filter((f) => /^Pulumi\..+\.ya?ml$/.test(f))
-        .map((f) => path.join(projectDir, f));
+        .map((f) => path.join(dir, f));
     const { referencedStacks } = require("../src/config") as typeof import("../src/config");
     const refs = new Map(
-        files.map((f) => [f, referencedStacks(loadStackFile(f, projectDir).config)]),
+        files.map((f) => {
+            try {
+                return [f, referencedStacks(loadStackFile(f, projectDir).config)];
+            } catch {
+                return [f, [] as string[]];
+            }
+        }),
     );
     const name = (f: string) => /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(f))![1];
     // Stacks referenced by others first; then by name for a stable order.
@@ -147,69 +217,82 @@ export function stackFiles(projectDir = ROOT): string[] {
     );
 }
 
+const USAGE =
+    "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--json] [--out <dir>] [--policy-config <file>]";
+
 interface CliArgs {
     stack?: string;
     stackFile?: string;
     json: boolean;
     outDir: string;
     policyConfig?: string;
+    help: boolean;
 }
 
 function parseArgs(argv: string[]): CliArgs {
-    const args: CliArgs = { json: false, outDir: path.join(ROOT, "out") };
+    const args: CliArgs = { json: false, outDir: path.join(ROOT, "out"), help: false };
+    const value = (i: number, flag: string) => {
+        const v = argv[i];
+        if (v === undefined || v.startsWith("--")) {
+            throw new UserError(`${flag} needs a value; ${USAGE}`);
+        }
+        return v;
+    };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
-        if (a === "--stack") args.stack = argv[++i];
-        else if (a === "--stack-file") args.stackFile = argv[++i];
+        if (a === "--stack") args.stack = value(++i, a);
+        else if (a === "--stack-file") args.stackFile = value(++i, a);
         else if (a === "--json") args.json = true;
-        else if (a === "--out-dir") args.outDir = path.resolve(argv[++i]);
-        else if (a === "--policy-config") args.policyConfig = path.resolve(argv[++i]);
-        else
-            throw new PlanConfigError(
-                `unknown argument ${a}; usage: npm run plan -- --stack <name> | --stack-file <path> [--json] [--out-dir <dir>] [--policy-config <file>]`,
-            );
+        // `--out-dir` is the older name of `--out`.
+        else if (a === "--out" || a === "--out-dir") args.outDir = path.resolve(value(++i, a));
+        else if (a === "--policy-config") args.policyConfig = path.resolve(value(++i, a));
+        else if (a === "--help" || a === "-h") args.help = true;
+        else {
+            const known = [
+                "--stack",
+                "--stack-file",
+                "--json",
+                "--out",
+                "--out-dir",
+                "--policy-config",
+            ];
+            throw new UserError(`unknown argument ${a}${didYouMean(a, known)}\n${USAGE}`);
+        }
     }
-    if (!args.stack === !args.stackFile) {
-        throw new PlanConfigError("give exactly one of --stack <name> or --stack-file <path>");
+    if (!args.help && !args.stack === !args.stackFile) {
+        throw new UserError(`give exactly one of --stack <name> or --stack-file <path>; ${USAGE}`);
     }
     return args;
 }
 
+/** The stack file `--stack <name>` stands for, or a message listing the stacks there are. */
+function namedStackFile(stack: string): string {
+    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    if (fs.existsSync(file)) return file;
+    const stacks = stackFiles(ROOT)
+        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(f))![1])
+        .sort();
+    throw new UserError(
+        `--stack ${stack}: no ${displayPath(file)}; for a stack file elsewhere use --stack-file <path> (stacks here: ${stacks.join(", ")})${didYouMean(stack, stacks)}`,
+    );
+}
+
 export async function main(argv: string[]): Promise<number> {
-    let args: CliArgs;
-    try {
-        args = parseArgs(argv);
-        const stackFile = args.stackFile
-            ? path.resolve(args.stackFile)
-            : path.join(ROOT, `Pulumi.${args.stack}.yaml`);
-        if (!fs.existsSync(stackFile)) throw new PlanConfigError(`no stack file ${stackFile}`);
-        if (args.policyConfig && !fs.existsSync(args.policyConfig)) {
-            throw new PlanConfigError(`no policy config file ${args.policyConfig}`);
-        }
-        const plan = await planStack({
-            stackFile,
-            policyConfig: args.policyConfig ? readPolicyConfig(args.policyConfig) : undefined,
-        });
-        writeArtefacts(plan, path.join(args.outDir, plan.stack));
-        process.stdout.write(
-            args.json ? `${JSON.stringify(plan, null, 2)}\n` : `${summary(plan)}\n`,
-        );
-        return hasMandatory(plan.violations) ? 1 : 0;
-    } catch (e) {
-        if (e instanceof PlanConfigError) {
-            process.stderr.write(`${e.message}\n`);
-            return 2;
-        }
-        throw e;
+    const args = parseArgs(argv);
+    if (args.help) {
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
     }
+    const stackFile = args.stackFile ? path.resolve(args.stackFile) : namedStackFile(args.stack!);
+    // The name is checked before anything else: a wrongly named file is never read.
+    stackNameOf(stackFile);
+    const policyConfig = args.policyConfig ? readPolicyConfig(args.policyConfig, true) : undefined;
+    const plan = await planStack({ stackFile, policyConfig });
+    writeArtefacts(plan, path.join(args.outDir, plan.stack));
+    process.stdout.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : `${summary(plan)}\n`);
+    return hasMandatory(plan.violations) ? 1 : 0;
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (e) => {
-            process.stderr.write(`${(e as Error).stack ?? e}\n`);
-            process.exit(3);
-        },
-    );
+    void runCli("plan", () => main(process.argv.slice(2)));
 }

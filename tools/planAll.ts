@@ -1,29 +1,89 @@
 import * as path from "path";
+import { didYouMean } from "../src/validation/suggest";
+import { displayPath, runCli, UserError } from "./cli";
 import { hasMandatory } from "./policy";
-import { PlanConfigError, planStack, ROOT, stackFiles } from "./plan";
+import { loadStackFile, planStack, ROOT, stackFiles } from "./plan";
 import { writeArtefacts, countByType } from "./artefacts";
 
 /**
  * `npm start`: plans every Pulumi.<stack>.yaml in the repository in one
  * process, producers first, feeding each stack's outputs to the stacks that
- * reference it (so the StackReference path runs for real), and prints one table.
+ * reference it (so the StackReference path runs for real), and prints one
+ * table. A broken stack file is reported by name and the others are still
+ * planned; the run then exits 2.
+ *
+ * `npm start -- --dir <dir> --out <dir>` plans the stack files of another
+ * directory (with this repository's program) and writes elsewhere.
  */
-export async function main(): Promise<number> {
+
+const USAGE = "usage: npm start [-- --dir <directory of stack files>] [--out <dir>]";
+
+interface Args {
+    dir: string;
+    outDir: string;
+}
+
+function parseArgs(argv: string[]): Args {
+    const args: Args = { dir: ROOT, outDir: path.join(ROOT, "out") };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--"))
+                throw new UserError(`${a} needs a value; ${USAGE}`);
+            return path.resolve(v);
+        };
+        if (a === "--dir") args.dir = value();
+        else if (a === "--out" || a === "--out-dir") args.outDir = value();
+        else
+            throw new UserError(
+                `unknown argument ${a}${didYouMean(a, ["--dir", "--out"])}\n${USAGE}`,
+            );
+    }
+    return args;
+}
+
+export async function main(argv: string[] = []): Promise<number> {
+    const args = parseArgs(argv);
     const outputs: Record<string, Record<string, unknown>> = {};
     const rows: string[][] = [];
+    const failed = new Set<string>();
+    const problems: string[] = [];
     let exit = 0;
-    for (const file of stackFiles()) {
+    let files: string[];
+    try {
+        files = stackFiles(args.dir, ROOT);
+    } catch (e) {
+        throw new UserError(
+            `${displayPath(args.dir)}: cannot list stack files (${(e as Error).message})`,
+        );
+    }
+    if (files.length === 0) {
+        throw new UserError(`${displayPath(args.dir)}: no Pulumi.<stack>.yaml stack files to plan`);
+    }
+    for (const file of files) {
         const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))![1];
         const started = process.hrtime.bigint();
+        // A consumer of a broken stack is not planned: its producer's own row says why.
+        const broken = referencedStacks(file).filter((r) => failed.has(r));
+        if (broken.length > 0) {
+            problems.push(
+                `${displayPath(file)}: not planned: it reads ${broken.join(", ")} (ecr-private-access:nlp.vendorStack), whose stack file is invalid (see above)`,
+            );
+            rows.push([stack, "-", "-", "-", "-", `needs ${broken.join(", ")}`, "-"]);
+            failed.add(stack);
+            exit = Math.max(exit, 2);
+            continue;
+        }
         try {
             const plan = await planStack({ stackFile: file, stackOutputs: outputs });
             outputs[plan.stack] = plan.outputs;
-            const { cost } = writeArtefacts(plan, path.join(ROOT, "out", plan.stack));
+            const { cost } = writeArtefacts(plan, path.join(args.outDir, plan.stack));
             const mandatory = plan.violations.filter(
                 (v) => v.enforcementLevel === "mandatory",
             ).length;
-            const failed = hasMandatory(plan.violations);
-            if (failed) exit = Math.max(exit, 1);
+            const failedPolicy = hasMandatory(plan.violations);
+            if (failedPolicy) exit = Math.max(exit, 1);
             const ms = Number(process.hrtime.bigint() - started) / 1e6;
             rows.push([
                 plan.stack,
@@ -35,23 +95,38 @@ export async function main(): Promise<number> {
                     .join(", "),
                 `$${cost.fixedMonthlyUsd.toFixed(2)}`,
                 `${mandatory} mandatory, ${plan.violations.length - mandatory} advisory`,
-                failed ? "FAIL" : "ok",
+                failedPolicy ? "FAIL" : "ok",
                 `${Math.round(ms)} ms`,
             ]);
         } catch (e) {
-            if (!(e instanceof PlanConfigError)) throw e;
-            process.stderr.write(`${stack}: ${e.message}\n`);
+            if (!(e instanceof UserError)) throw e;
+            problems.push(e.message);
             rows.push([stack, "-", "-", "-", "-", "invalid config", "-"]);
+            failed.add(stack);
             exit = 2;
         }
     }
+    for (const p of problems) process.stderr.write(`${p}\n\n`);
     process.stdout.write(
         `${table(["stack", "resources", "largest types", "est. $/month", "violations", "result", "time"], rows)}\n`,
     );
-    process.stdout.write(
-        `artefacts: ${path.relative(process.cwd(), path.join(ROOT, "out"))}/<stack>/\n`,
-    );
+    if (failed.size > 0) {
+        process.stdout.write(
+            `${failed.size} of ${files.length} stack files invalid (${[...failed].join(", ")}): see the messages above; exit 2\n`,
+        );
+    }
+    process.stdout.write(`artefacts: ${displayPath(args.outDir)}/<stack>/\n`);
     return exit;
+}
+
+/** Bare names of the stacks a stack file references; none when it cannot be read. */
+function referencedStacks(file: string): string[] {
+    const { referencedStacks: refs } = require("../src/config") as typeof import("../src/config");
+    try {
+        return refs(loadStackFile(file).config).map((r) => r.split("/").pop()!);
+    } catch {
+        return [];
+    }
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -65,11 +140,5 @@ function table(header: string[], rows: string[][]): string {
 }
 
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (e) => {
-            process.stderr.write(`${(e as Error).stack ?? e}\n`);
-            process.exit(3);
-        },
-    );
+    void runCli("npm start", () => main(process.argv.slice(2)));
 }

@@ -8,6 +8,8 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import type { Plan, PlanResource, Violation } from "../src/report/plan";
+import { displayPath, runCli, UserError } from "./cli";
+import { loadPolicyConfig } from "./policyConfig";
 
 /**
  * Evaluates CrossGuard policies against a plan file the way the Pulumi engine
@@ -162,9 +164,13 @@ export async function evaluatePolicies(
 export const hasMandatory = (violations: Violation[]) =>
     violations.some((v) => v.enforcementLevel === "mandatory");
 
-export function readPolicyConfig(path: string | undefined): PolicyConfig {
-    if (!path || !fs.existsSync(path)) return {};
-    return JSON.parse(fs.readFileSync(path, "utf8")) as PolicyConfig;
+/**
+ * Reads a CrossGuard policy config file, checked against the pack (tools/policyConfig.ts).
+ * A missing file is `{}` unless `required`; a broken one is a UserError (exit 2) naming file and key.
+ */
+export function readPolicyConfig(path: string | undefined, required = false): PolicyConfig {
+    if (!path) return {};
+    return loadPolicyConfig(path, required) as PolicyConfig;
 }
 
 export function formatViolations(violations: Violation[]): string {
@@ -179,31 +185,59 @@ export function formatViolations(violations: Violation[]): string {
 
 /** `npm run policy -- <plan.json> [--config <policy-config.json>]` */
 export async function main(argv: string[]): Promise<number> {
-    const file = argv.find((a) => !a.startsWith("--"));
+    const usage = "usage: npm run policy -- <plan.json> [--config <policy-config.json>]";
     const configIndex = argv.indexOf("--config");
-    if (!file) {
-        process.stderr.write(
-            "usage: npm run policy -- <plan.json> [--config <policy-config.json>]\n",
-        );
-        return 2;
+    const configFile = configIndex >= 0 ? argv[configIndex + 1] : undefined;
+    if (configIndex >= 0 && (configFile === undefined || configFile.startsWith("--"))) {
+        throw new UserError(`--config needs a file; ${usage}`);
     }
-    const plan = JSON.parse(fs.readFileSync(file, "utf8")) as Plan;
+    const file = argv.find(
+        (a, i) => !a.startsWith("--") && (configIndex < 0 || i !== configIndex + 1),
+    );
+    const unknown = argv.find((a) => a.startsWith("--") && a !== "--config");
+    if (unknown) throw new UserError(`unknown argument ${unknown}; ${usage}`);
+    if (!file) throw new UserError(usage);
+    const plan = readPlanFile(file);
     const { allPolicies } = require("../policies/rules") as { allPolicies: Policies };
     const violations = await evaluatePolicies(
         plan,
         allPolicies,
-        readPolicyConfig(configIndex >= 0 ? argv[configIndex + 1] : undefined),
+        readPolicyConfig(configFile, true),
     );
     process.stdout.write(`${formatViolations(violations)}\n`);
     return hasMandatory(violations) ? 1 : 0;
 }
 
+/** A plan.json named on the command line; anything that is not one is a UserError naming the file. */
+function readPlanFile(file: string): Pick<Plan, "resources"> {
+    let value: unknown;
+    try {
+        value = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new UserError(
+            `${displayPath(file)}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `not valid JSON (${(e as Error).message})`}; give a plan.json written by npm run plan`,
+        );
+    }
+    const resources = (value as { resources?: unknown } | null)?.resources;
+    if (
+        !Array.isArray(resources) ||
+        !resources.every(
+            (r) =>
+                r !== null &&
+                typeof r === "object" &&
+                typeof (r as PlanResource).urn === "string" &&
+                typeof (r as PlanResource).type === "string" &&
+                typeof (r as PlanResource).inputs === "object",
+        )
+    ) {
+        throw new UserError(
+            `${displayPath(file)}: not a plan: plan.json has "resources": [{ "urn", "type", "name", "inputs", "outputs", ... }] (write one with npm run plan)`,
+        );
+    }
+    return value as Pick<Plan, "resources">;
+}
+
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (e) => {
-            process.stderr.write(`${(e as Error).message}\n`);
-            process.exit(2);
-        },
-    );
+    void runCli("policy", () => main(process.argv.slice(2)));
 }
