@@ -4,6 +4,8 @@ import { carveSubnets, cidrsOverlap, parseCidr } from "./cidr";
 import { MAX_REPOSITORY_POLICY_LENGTH, policyText, repositoryPolicyDocument } from "./ecr/policies";
 import { DOCKER_BRIDGE_CIDR } from "./idc/host";
 import { availabilityZones, isKnownRegion } from "./regions";
+import { checkRegistryConfig } from "./registry/checks";
+import { HTPASSWD_USER } from "./registry/htpasswd";
 
 /**
  * The only reader of `pulumi.Config`. Every stack's config is validated here,
@@ -235,6 +237,88 @@ const idcSchema = z.strictObject({
         .default("t3.micro"),
 });
 
+const registrySchema = z.strictObject({
+    /** The name clients use; the TLS certificate must name it. Changing it replaces the DNS record. */
+    hostName: z
+        .string()
+        .regex(
+            /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/,
+            {
+                message: "is not a lower-case DNS name with at least two labels",
+            },
+        ),
+    /** The private hosted zone to create; default: the host name's parent domain. */
+    zoneName: z
+        .string()
+        .regex(
+            /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+            {
+                message: "is not a lower-case DNS name",
+            },
+        )
+        .optional(),
+    image: z.strictObject({
+        /** Repository path in the stack's own ECR registry. */
+        repository: repositoryName,
+        /** The image index (or manifest) digest the tasks run. */
+        digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, {
+            message:
+                "must be an image digest sha256:<64 hex digits> (the registry is pinned by digest)",
+        }),
+        /** The repository is an ECR pull-through cache path, not one of repositories.names. */
+        pullThroughCache: z.boolean().default(false),
+    }),
+    users: z
+        .array(
+            z
+                .string()
+                .regex(HTPASSWD_USER, {
+                    message: "is not a user name (lower-case letters, digits, . _ -)",
+                }),
+        )
+        .min(1, { message: "must list at least one user" }),
+    /** Length of each generated password (bcrypt reads at most 72 bytes). */
+    passwordLength: z.number().int().min(16).max(72).default(32),
+    /** JSON secret with `certificate` (PEM chain) and `privateKey` (PEM) for the registry's TLS. */
+    certificateSecretArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/, {
+            message:
+                "is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
+        }),
+    /** Client networks (on-premises, peered VPCs) allowed to reach the registry besides the VPC. */
+    allowedCidrs: z.array(sourceCidr).default([]),
+    desiredCount: z
+        .number()
+        .int()
+        .min(2, { message: "must be at least 2 (one task per availability zone)" })
+        .max(50)
+        .default(2),
+    maxCount: z.number().int().min(2).max(100).default(4),
+    /** Average CPU the autoscaling policy keeps the tasks at. */
+    cpuTargetPercent: z.number().int().min(10).max(90).default(60),
+    cpu: z
+        .number()
+        .int()
+        .refine((c) => [256, 512, 1024, 2048, 4096].includes(c), {
+            message: "must be a Fargate CPU size: 256, 512, 1024, 2048 or 4096",
+        })
+        .default(512),
+    memory: z.number().int().default(1024),
+    logRetentionDays: z
+        .number()
+        .refine((d) => LOG_RETENTION_DAYS.includes(d), {
+            message: `must be one of CloudWatch's retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
+        })
+        .default(30),
+    containerInsights: z.enum(["enabled", "enhanced"]).default("enabled"),
+    /** The S3 bucket's name; default <stack>-registry-<account>-<region>. Changing it means a new, empty bucket. */
+    bucketName: z.string().optional(),
+    /** Keep overwritten and deleted objects (tag links, manifests) for noncurrentVersionDays. */
+    versioning: z.boolean().default(true),
+    noncurrentVersionDays: z.number().int().min(1).max(3650).default(30),
+});
+
 const BLOCKS = {
     network: networkSchema,
     endpoints: endpointsSchema,
@@ -243,6 +327,7 @@ const BLOCKS = {
     developers: developersSchema,
     nlp: nlpSchema,
     idc: idcSchema,
+    registry: registrySchema,
 } as const;
 
 /** Plain (non-object) keys. `nlpApiKey` is a secret and is read separately. */
@@ -266,6 +351,7 @@ export type RepositoriesConfig = z.infer<typeof repositoriesSchema>;
 export type DevelopersConfig = z.infer<typeof developersSchema>;
 export type NlpConfig = z.infer<typeof nlpSchema>;
 export type IdcConfig = z.infer<typeof idcSchema>;
+export type RegistryConfig = z.infer<typeof registrySchema>;
 
 export interface StackConfig {
     project: string;
@@ -279,6 +365,7 @@ export interface StackConfig {
     developers?: DevelopersConfig;
     nlp?: NlpConfig;
     idc?: IdcConfig;
+    registry?: RegistryConfig;
 }
 
 // ---------------------------------------------------------------------------
@@ -545,6 +632,7 @@ function crossCheck(cfg: StackConfig, declared: Set<string>): ConfigIssue[] {
                 "a Route 53 Resolver endpoint needs two subnets; set network.azCount to 2 or more",
         });
     }
+    issues.push(...checkRegistryConfig(cfg, declared));
     return issues;
 }
 
@@ -561,6 +649,11 @@ function derive(cfg: StackConfig): StackConfig {
         // Fargate tasks with no internet path need logs (awslogs driver) and
         // secretsmanager (the API key is injected as a secret).
         if (cfg.nlp && !cfg.nlp.publicTasks) {
+            services.add("logs");
+            services.add("secretsmanager");
+        }
+        // So do the self-hosted registry's tasks (its htpasswd and TLS key are secrets).
+        if (cfg.registry) {
             services.add("logs");
             services.add("secretsmanager");
         }

@@ -6,6 +6,7 @@ import { ecrPolicies } from "./ecr";
 import { ecsPolicies } from "./ecs";
 import { lbPolicies } from "./lb";
 import { networkPolicies } from "./network";
+import { registryPolicies } from "./registry";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -18,4 +19,5 @@ export const allPolicies: Policy[] = [
     ...networkPolicies,
     ...ecsPolicies,
     ...lbPolicies,
+    ...registryPolicies,
 ];
