@@ -16,6 +16,12 @@ export interface MockCloudOptions {
     stack: string;
     /** Outputs of other stacks, by fully qualified name or by bare stack name. */
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /**
+     * Sees every resource registration with its inputs as the provider gets
+     * them, secrets in the clear (tests use it to read a secret's value the way
+     * the cloud would store it; the plan never records it).
+     */
+    onResource?: (args: pulumi.runtime.MockResourceArgs) => void;
 }
 
 export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
@@ -75,6 +81,7 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
         },
 
         newResource(args) {
+            opts.onResource?.(args);
             const inputs = args.inputs as Record<string, any>;
             const region: string = inputs.region ?? opts.region;
             const arn = (service: string, resource: string, r: string | null = region) =>
@@ -371,7 +378,7 @@ const HANDLERS: Record<
             state: {
                 ...inputs,
                 result,
-                bcryptHash: bcrypt.hashSync(result, bcryptSalt(hex(`salt/${name}`, 32))),
+                bcryptHash: bcrypt.hashSync(result, bcryptSalt(hex(`salt/${name}`, 44))),
             },
         };
     },

@@ -78,6 +78,8 @@ export interface RunStackOptions {
      * stack outputs), or a function that builds resources and returns outputs.
      */
     program: string | (() => unknown);
+    /** Passed to the mock cloud: sees each registration's raw inputs (tests only). */
+    onResource?: (args: pulumi.runtime.MockResourceArgs) => void;
 }
 
 export interface StackRun {
@@ -95,6 +97,7 @@ export async function runStack(opts: RunStackOptions): Promise<StackRun> {
                 region: opts.region,
                 stack: opts.stack,
                 stackOutputs: opts.stackOutputs,
+                onResource: opts.onResource,
             }),
             opts.project,
             opts.stack,

@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { runStack, StackRun } from "../../tools/runStack";
 import type { PlanResource } from "../../src/report/plan";
 
@@ -14,6 +15,8 @@ export interface RunOptions {
     stack?: string;
     config?: Record<string, string>;
     stackOutputs?: Record<string, Record<string, unknown>>;
+    /** Sees each registration's raw inputs, secrets in the clear. */
+    onResource?: (args: pulumi.runtime.MockResourceArgs) => void;
 }
 
 export interface TestRun extends StackRun {
@@ -31,6 +34,7 @@ export async function run(program: () => unknown, opts: RunOptions = {}): Promis
         region: opts.region ?? "us-west-2",
         config: { "aws:region": opts.region ?? "us-west-2", ...opts.config },
         stackOutputs: opts.stackOutputs,
+        onResource: opts.onResource,
         program,
     });
     const ofType = (type: string) => result.resources.filter((r) => r.type === type);
