@@ -270,11 +270,9 @@ const registrySchema = z.strictObject({
     }),
     users: z
         .array(
-            z
-                .string()
-                .regex(HTPASSWD_USER, {
-                    message: "is not a user name (lower-case letters, digits, . _ -)",
-                }),
+            z.string().regex(HTPASSWD_USER, {
+                message: "is not a user name (lower-case letters, digits, . _ -)",
+            }),
         )
         .min(1, { message: "must list at least one user" }),
     /** Length of each generated password (bcrypt reads at most 72 bytes). */

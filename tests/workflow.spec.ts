@@ -88,11 +88,12 @@ describe(".github/workflows/pr.yml", () => {
                 expect(s.if, s.name).to.match(/steps\.creds\.outputs\.mode/);
         });
 
-        it("previews vendor, customer and idc-sim", () => {
+        it("previews every shipped stack: vendor, customer, idc-sim and registry", () => {
             expect(job.strategy?.matrix.include?.map((m) => m.stack)).to.deep.equal([
                 "vendor",
                 "customer",
                 "idc-sim",
+                "registry",
             ]);
         });
 

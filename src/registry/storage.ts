@@ -87,7 +87,7 @@ export interface BucketPolicyInput {
  *    endpoint (`aws:SourceVpce`), so leaked task credentials are useless
  *    outside the VPC;
  * 4. the task role is allowed exactly what the S3 driver needs, through that
- *    endpoint.
+ *    endpoint (granted to the account, narrowed to the role by aws:PrincipalArn).
  * Condition keys: aws:SecureTransport, aws:PrincipalArn (the role ARN for a
  * role session) and aws:SourceVpce (IAM global condition keys reference).
  */
@@ -108,7 +108,16 @@ export function registryBucketPolicy(input: BucketPolicyInput): PolicyDocument {
     const bucket = `arn:${partition}:s3:::${input.bucketName}`;
     const objects = `${bucket}/*`;
     const both = [bucket, objects];
-    const throughEndpoint = { StringEquals: { "aws:SourceVpce": input.gatewayEndpointId } };
+    // The Allow names the account and narrows to the role by condition: S3, like ECR,
+    // rejects a policy whose principal IAM has not propagated yet, which a role
+    // created in the same deployment may not have.
+    const account = /^arn:[a-z-]+:iam::(\d{12}):/.exec(input.taskRoleArn)![1];
+    const registryThroughEndpoint = {
+        StringEquals: {
+            "aws:PrincipalArn": input.taskRoleArn,
+            "aws:SourceVpce": input.gatewayEndpointId,
+        },
+    };
     const statements: PolicyStatement[] = [
         {
             Sid: "DenyInsecureTransport",
@@ -140,18 +149,18 @@ export function registryBucketPolicy(input: BucketPolicyInput): PolicyDocument {
         {
             Sid: "AllowRegistryBucket",
             Effect: "Allow",
-            Principal: { AWS: input.taskRoleArn },
+            Principal: { AWS: `arn:${partition}:iam::${account}:root` },
             Action: [...REGISTRY_S3_BUCKET_ACTIONS],
             Resource: bucket,
-            Condition: throughEndpoint,
+            Condition: registryThroughEndpoint,
         },
         {
             Sid: "AllowRegistryObjects",
             Effect: "Allow",
-            Principal: { AWS: input.taskRoleArn },
+            Principal: { AWS: `arn:${partition}:iam::${account}:root` },
             Action: [...REGISTRY_S3_OBJECT_ACTIONS],
             Resource: objects,
-            Condition: throughEndpoint,
+            Condition: registryThroughEndpoint,
         },
     ];
     return { Version: "2012-10-17", Statement: statements };

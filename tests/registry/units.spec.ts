@@ -282,19 +282,24 @@ describe("registry: the bucket", () => {
                 {
                     Sid: "AllowRegistryBucket",
                     Effect: "Allow",
-                    Principal: { AWS: ROLE },
+                    Principal: { AWS: "arn:aws:iam::123456789012:root" },
                     Action: [
                         "s3:GetBucketLocation",
                         "s3:ListBucket",
                         "s3:ListBucketMultipartUploads",
                     ],
                     Resource: b,
-                    Condition: { StringEquals: { "aws:SourceVpce": "vpce-0abc123" } },
+                    Condition: {
+                        StringEquals: {
+                            "aws:PrincipalArn": ROLE,
+                            "aws:SourceVpce": "vpce-0abc123",
+                        },
+                    },
                 },
                 {
                     Sid: "AllowRegistryObjects",
                     Effect: "Allow",
-                    Principal: { AWS: ROLE },
+                    Principal: { AWS: "arn:aws:iam::123456789012:root" },
                     Action: [
                         "s3:AbortMultipartUpload",
                         "s3:DeleteObject",
@@ -303,7 +308,12 @@ describe("registry: the bucket", () => {
                         "s3:PutObject",
                     ],
                     Resource: `${b}/*`,
-                    Condition: { StringEquals: { "aws:SourceVpce": "vpce-0abc123" } },
+                    Condition: {
+                        StringEquals: {
+                            "aws:PrincipalArn": ROLE,
+                            "aws:SourceVpce": "vpce-0abc123",
+                        },
+                    },
                 },
             ],
         });
