@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import * as bcrypt from "bcryptjs";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import YAML from "yaml";
 import { estimateCost, formatCostTable, loadPrices } from "../../src/report/cost";
 import { buildArchitecture, renderMermaid } from "../../src/report/diagram";
 import type { Plan } from "../../src/report/plan";
@@ -80,6 +82,49 @@ describe("the registry stack's summary and picture", function () {
         const mermaid = renderMermaid(plan, { region: "us-east-1" });
         expect(mermaid).to.include('["NLB registry<br/>internal"]');
         expect(mermaid).to.include('[("S3 bucket registry-registry-123456789012-us-east-1")]');
+    });
+});
+
+describe("the registry stack with a pull-through cache image", function () {
+    this.timeout(60000);
+    it("runs the cache path by digest, with no repositories block, and may import only that repository", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "registry-ptc-"));
+        try {
+            const doc = YAML.parse(
+                fs.readFileSync(path.join(ROOT, "Pulumi.registry.yaml"), "utf8"),
+            );
+            delete doc.config["ecr-private-access:repositories"];
+            doc.config["ecr-private-access:registry"].image = {
+                repository: "docker-hub/library/registry",
+                digest: "sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e",
+                pullThroughCache: true,
+            };
+            const file = path.join(dir, "Pulumi.registry-ptc.yaml");
+            fs.writeFileSync(file, YAML.stringify(doc));
+            const plan = await planStack({ stackFile: file });
+            const td = plan.resources.find(
+                (r) => r.type === "aws:ecs/taskDefinition:TaskDefinition",
+            )!;
+            expect(JSON.parse(td.inputs.containerDefinitions as string)[0].image).to.equal(
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/registry@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e",
+            );
+            const policy = plan.resources.find((r) => r.name === "registry-execution-secrets")!;
+            expect(JSON.parse(policy.inputs.policy as string).Statement[1]).to.deep.equal({
+                Sid: "PullThroughCacheImport",
+                Effect: "Allow",
+                Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                Resource:
+                    "arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/library/registry",
+            });
+            expect(
+                plan.resources.filter((r) => r.type === "aws:ecr/repository:Repository"),
+            ).to.deep.equal([]);
+            expect(plan.violations.filter((v) => v.enforcementLevel === "mandatory")).to.deep.equal(
+                [],
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
