@@ -7,12 +7,14 @@ import { NlpService } from "./components/nlpService";
 import { PrivateNetwork } from "./components/privateNetwork";
 import { RegistryEndpoints } from "./components/registryEndpoints";
 import { RegistryReplication } from "./components/registryReplication";
+import { SelfHostedRegistry } from "./components/selfHostedRegistry";
 import { registryContract, SharedRepository } from "./components/sharedRepository";
 import { SimulatedIdc } from "./components/simulatedIdc";
 import { loadConfig } from "./src/config";
 import { repositoryResourceName } from "./src/ecr/policies";
 import { pullCommands } from "./src/idc/host";
 import { vendorImage } from "./src/nlp/vendor";
+import { registryBucketName } from "./src/registry/checks";
 import { availabilityZones } from "./src/regions";
 import { usableZones } from "./components/zones";
 
@@ -84,6 +86,8 @@ const endpoints =
         allowPush: cfg.endpoints.allowPush,
         s3AdditionalResources: cfg.endpoints.s3AdditionalResources,
         s3Interface: cfg.endpoints.s3Interface,
+        // The self-hosted registry's storage is reached through the gateway endpoint only.
+        s3ReadWriteBuckets: cfg.registry ? [registryBucketName(cfg)] : [],
     });
 
 const repos = (cfg.repositories?.names ?? []).map(
@@ -205,6 +209,41 @@ const dns =
             : undefined,
     });
 
+// Seed 001's self-hosted registry, its image from this stack's own ECR (one
+// of its repositories, or a pull-through cache path).
+const registry =
+    cfg.registry &&
+    network &&
+    endpoints &&
+    new SelfHostedRegistry("registry", {
+        vpcId: network.vpcId,
+        vpcCidr: network.cidr,
+        privateSubnetIds: network.privateSubnetIds,
+        endpointSecurityGroupId: endpoints.securityGroupId,
+        s3PrefixListId: endpoints.s3PrefixListId,
+        s3GatewayEndpointId: endpoints.endpointIds.s3,
+        hostName: cfg.registry.hostName,
+        zoneName: cfg.registry.zoneName,
+        image: cfg.registry.image.pullThroughCache
+            ? `${cfg.accountId}.dkr.ecr.${cfg.region}.amazonaws.com/${cfg.registry.image.repository}@${cfg.registry.image.digest}`
+            : pulumi.interpolate`${repoUrl(cfg.registry.image.repository)}@${cfg.registry.image.digest}`,
+        pullThroughCache: cfg.registry.image.pullThroughCache,
+        users: cfg.registry.users,
+        passwordLength: cfg.registry.passwordLength,
+        certificateSecretArn: cfg.registry.certificateSecretArn,
+        allowedCidrs: cfg.registry.allowedCidrs,
+        desiredCount: cfg.registry.desiredCount,
+        maxCount: cfg.registry.maxCount,
+        cpuTargetPercent: cfg.registry.cpuTargetPercent,
+        cpu: cfg.registry.cpu,
+        memory: cfg.registry.memory,
+        logRetentionDays: cfg.registry.logRetentionDays,
+        containerInsights: cfg.registry.containerInsights,
+        bucketName: registryBucketName(cfg),
+        versioning: cfg.registry.versioning,
+        noncurrentVersionDays: cfg.registry.noncurrentVersionDays,
+    });
+
 // Stack outputs. Only what a stack builds is exported (no undefined outputs).
 const contract = repos.length > 0 ? registryContract(repos) : undefined;
 export = prune({
@@ -257,6 +296,14 @@ export = prune({
         images?.[repos[0].name] &&
         images[repos[0].name].uri.apply((uri) => pullCommands(uri, cfg.region)),
     idcDoctorCommand: idc?.doctorCommand,
+    registryUrl: registry?.url,
+    registryNlbDnsName: registry?.nlbDnsName,
+    registryBucketName: registry?.bucketName,
+    registryClusterName: registry?.clusterName,
+    registryServiceName: registry?.serviceName,
+    registryUsers: registry?.users,
+    // Secret: `pulumi stack output --show-secrets registryPasswords` reveals them.
+    registryPasswords: registry?.passwords,
 });
 
 function prune<T extends Record<string, unknown>>(outputs: T): Partial<T> {

@@ -83,6 +83,13 @@ export interface RegistryEndpointsArgs {
      */
     s3AdditionalResources?: string[];
     /**
+     * S3 buckets a self-hosted registry in this VPC reads and writes through
+     * the gateway endpoint (its storage driver's bucket and object actions).
+     * Changing it updates the endpoint policy in place.
+     * @default []
+     */
+    s3ReadWriteBuckets?: string[];
+    /**
      * Also create an S3 **interface** endpoint (`com.amazonaws.<region>.s3`)
      * in the interface endpoints' subnets, behind the same security group and
      * with the gateway endpoint's policy. A gateway endpoint serves only
@@ -177,7 +184,11 @@ export function validateRegistryEndpointsArgs(args: RegistryEndpointsArgs): void
         seen.add(c);
     }
     // Builds the S3 policy once to surface a bad `s3AdditionalResources` entry now.
-    s3GatewayPolicy({ region: args.region, additionalResources: args.s3AdditionalResources });
+    s3GatewayPolicy({
+        region: args.region,
+        additionalResources: args.s3AdditionalResources,
+        readWriteBuckets: args.s3ReadWriteBuckets,
+    });
     for (const a of args.registryAccounts ?? []) {
         if (typeof a === "string" && !/^\d{12}$/.test(a)) {
             throw new Error(`\`registryAccounts\`: "${a}" is not a 12-digit AWS account ID`);
@@ -338,7 +349,11 @@ export class RegistryEndpoints extends pulumi.ComponentResource {
         // Gateway endpoints are free and add a route per table, so every
         // private route table gets one whatever the interface placement.
         const s3Policy = JSON.stringify(
-            s3GatewayPolicy({ region, additionalResources: args.s3AdditionalResources }),
+            s3GatewayPolicy({
+                region,
+                additionalResources: args.s3AdditionalResources,
+                readWriteBuckets: args.s3ReadWriteBuckets,
+            }),
         );
         const s3 = new aws.ec2.VpcEndpoint(
             `${name}-s3`,

@@ -11,6 +11,8 @@ import { isKnownRegion } from "./regions";
 import { componentInvariants, componentRules } from "./validation/components";
 import { QUOTAS, Quotas, quotaChecks, quotasSchema, resolveQuotas } from "./validation/quotas";
 import { didYouMean } from "./validation/suggest";
+import { checkRegistryConfig } from "./registry/checks";
+import { HTPASSWD_USER } from "./registry/htpasswd";
 
 /**
  * The only reader of `pulumi.Config`. Every stack's config is validated here,
@@ -352,6 +354,85 @@ const imagesSchema = z.record(
         args: z.record(z.string(), z.string()).default({}),
     }),
 );
+const registrySchema = z.strictObject({
+    /** The name clients use; the TLS certificate must name it. Changing it replaces the DNS record. */
+    hostName: z
+        .string()
+        .regex(
+            /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/,
+            {
+                message: "is not a lower-case DNS name with at least two labels",
+            },
+        ),
+    /** The private hosted zone to create; default: the host name's parent domain. */
+    zoneName: z
+        .string()
+        .regex(
+            /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+            {
+                message: "is not a lower-case DNS name",
+            },
+        )
+        .optional(),
+    image: z.strictObject({
+        /** Repository path in the stack's own ECR registry. */
+        repository: repositoryName,
+        /** The image index (or manifest) digest the tasks run. */
+        digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, {
+            message:
+                "must be an image digest sha256:<64 hex digits> (the registry is pinned by digest)",
+        }),
+        /** The repository is an ECR pull-through cache path, not one of repositories.names. */
+        pullThroughCache: z.boolean().default(false),
+    }),
+    users: z
+        .array(
+            z.string().regex(HTPASSWD_USER, {
+                message: "is not a user name (lower-case letters, digits, . _ -)",
+            }),
+        )
+        .min(1, { message: "must list at least one user" }),
+    /** Length of each generated password (bcrypt reads at most 72 bytes). */
+    passwordLength: z.number().int().min(16).max(72).default(32),
+    /** JSON secret with `certificate` (PEM chain) and `privateKey` (PEM) for the registry's TLS. */
+    certificateSecretArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/, {
+            message:
+                "is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
+        }),
+    /** Client networks (on-premises, peered VPCs) allowed to reach the registry besides the VPC. */
+    allowedCidrs: z.array(sourceCidr).default([]),
+    desiredCount: z
+        .number()
+        .int()
+        .min(2, { message: "must be at least 2 (one task per availability zone)" })
+        .max(50)
+        .default(2),
+    maxCount: z.number().int().min(2).max(100).default(4),
+    /** Average CPU the autoscaling policy keeps the tasks at. */
+    cpuTargetPercent: z.number().int().min(10).max(90).default(60),
+    cpu: z
+        .number()
+        .int()
+        .refine((c) => [256, 512, 1024, 2048, 4096].includes(c), {
+            message: "must be a Fargate CPU size: 256, 512, 1024, 2048 or 4096",
+        })
+        .default(512),
+    memory: z.number().int().default(1024),
+    logRetentionDays: z
+        .number()
+        .refine((d) => LOG_RETENTION_DAYS.includes(d), {
+            message: `must be one of CloudWatch's retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
+        })
+        .default(30),
+    containerInsights: z.enum(["enabled", "enhanced"]).default("enabled"),
+    /** The S3 bucket's name; default <stack>-registry-<account>-<region>. Changing it means a new, empty bucket. */
+    bucketName: z.string().optional(),
+    /** Keep overwritten and deleted objects (tag links, manifests) for noncurrentVersionDays. */
+    versioning: z.boolean().default(true),
+    noncurrentVersionDays: z.number().int().min(1).max(3650).default(30),
+});
 
 const BLOCKS = {
     network: networkSchema,
@@ -362,6 +443,7 @@ const BLOCKS = {
     nlp: nlpSchema,
     idc: idcSchema,
     images: imagesSchema,
+    registry: registrySchema,
 } as const;
 
 /** Plain (non-object) keys. `nlpApiKey` is a secret and is read separately. */
@@ -401,6 +483,7 @@ export type DevelopersConfig = z.infer<typeof developersSchema>;
 export type NlpConfig = z.infer<typeof nlpSchema>;
 export type IdcConfig = z.infer<typeof idcSchema>;
 export type ImagesConfig = z.infer<typeof imagesSchema>;
+export type RegistryConfig = z.infer<typeof registrySchema>;
 
 export interface StackConfig {
     project: string;
@@ -415,6 +498,7 @@ export interface StackConfig {
     nlp?: NlpConfig;
     idc?: IdcConfig;
     images?: ImagesConfig;
+    registry?: RegistryConfig;
     /** AWS quotas in force: the defaults, overridden by the `quotas` block. */
     quotas: Quotas;
 }
@@ -772,6 +856,7 @@ function crossCheck(cfg: StackConfig, declared: Set<string>): ConfigIssue[] {
     }
     // Shared set, replication limits, IAM policy sizes, release tags (src/ecr/sharingConfig.ts).
     issues.push(...sharingIssues(cfg));
+    issues.push(...checkRegistryConfig(cfg, declared));
     return issues;
 }
 
@@ -788,6 +873,11 @@ function derive(cfg: StackConfig): StackConfig {
         // Fargate tasks with no internet path need logs (awslogs driver) and
         // secretsmanager (the API key is injected as a secret).
         if (cfg.nlp && !cfg.nlp.publicTasks) {
+            services.add("logs");
+            services.add("secretsmanager");
+        }
+        // So do the self-hosted registry's tasks (its htpasswd and TLS key are secrets).
+        if (cfg.registry) {
             services.add("logs");
             services.add("secretsmanager");
         }

@@ -139,7 +139,9 @@ function main(): void {
     console.log("|---|---:|---:|");
     console.log(`| node -e 'require("@pulumi/aws")' (floor) | ${fmt(floor)} | 1.00 |`);
     console.log(`| npm start (all stacks) | ${fmt(start)} | ${(start / floor).toFixed(2)} |`);
-    for (const stack of ["vendor", "customer", "idc-sim"]) {
+    const { stackFiles } = require("./plan") as typeof import("./plan");
+    const stacks = stackFiles().map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(f))![1]);
+    for (const stack of stacks) {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-out-"));
         const t = median(`plan ${stack}`, "npm", [
             "run",

@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { contextDigest } from "../src/images/context";
+import * as bcrypt from "bcryptjs";
 import { availabilityZones } from "../src/regions";
 
 /**
@@ -29,6 +30,12 @@ export interface MockCloudOptions {
      * answers ImageNotFoundException for them (every other image exists).
      */
     missingImages?: string[];
+    /**
+     * Sees every resource registration with its inputs as the provider gets
+     * them, secrets in the clear (tests use it to read a secret's value the way
+     * the cloud would store it; the plan never records it).
+     */
+    onResource?: (args: pulumi.runtime.MockResourceArgs) => void;
 }
 
 /** The options a caller may add to the stack's own (account, region, stack, references). */
@@ -151,6 +158,7 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
         },
 
         newResource(args) {
+            opts.onResource?.(args);
             const inputs = args.inputs as Record<string, any>;
             const region: string = inputs.region ?? opts.region;
             const arn = (service: string, resource: string, r: string | null = region) =>
@@ -197,6 +205,11 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
             }
             if (!args.custom) {
                 return { id: undefined, state: inputs };
+            }
+
+            const handler = HANDLERS[args.type];
+            if (handler) {
+                return handler({ name: args.name, inputs, region, account, hex, alnum, done });
             }
 
             switch (args.type) {
@@ -411,9 +424,10 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
                     const name = String(
                         inputs.name ?? `${args.name}`.slice(0, 24) + `-${hex(args.name, 7)}`,
                     );
+                    const kind = inputs.loadBalancerType === "network" ? "net" : "app";
                     const lbArn = arn(
                         "elasticloadbalancing",
-                        `loadbalancer/app/${name}/${hex(args.name, 16)}`,
+                        `loadbalancer/${kind}/${name}/${hex(args.name, 16)}`,
                     );
                     return done(lbArn, {
                         name,
@@ -458,16 +472,6 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
                         versionId: hex(args.name, 32),
                         arn: inputs.secretId,
                     });
-                case "random:index/randomPassword:RandomPassword":
-                    // Not a real secret: the plan never holds a usable key.
-                    return {
-                        id: "none",
-                        state: {
-                            ...inputs,
-                            result: `plan-only-${hex(args.name, 16)}`,
-                            bcryptHash: "",
-                        },
-                    };
                 default: {
                     const generic = id(args.type.split(":").pop()!.toLowerCase().slice(0, 8));
                     return done(generic, {
@@ -477,6 +481,84 @@ export function mockCloud(opts: MockCloudOptions): pulumi.runtime.Mocks {
             }
         },
     };
+}
+
+interface HandlerContext {
+    name: string;
+    inputs: Record<string, any>;
+    region: string;
+    account: string;
+    hex: (seed: string, length?: number) => string;
+    alnum: (seed: string, length?: number) => string;
+    done: (
+        id: string,
+        state: Record<string, unknown>,
+    ) => { id: string; state: Record<string, unknown> };
+}
+
+/** Per-type answers, one small function each (newer types; the switch above holds the rest). */
+const HANDLERS: Record<
+    string,
+    (c: HandlerContext) => { id: string | undefined; state: Record<string, unknown> }
+> = {
+    // Not a real secret: the plan never holds a usable password. The hash is a
+    // real bcrypt hash of that result in the provider's `$2a$` form, at cost 4
+    // rather than the provider's 10 (Go's bcrypt.DefaultCost): 10 takes about
+    // 150 ms per hash in plain JavaScript, on every plan. The salt comes from the
+    // resource name, so plans stay reproducible; tests check it with `htpasswd -vb`.
+    "random:index/randomPassword:RandomPassword": ({ name, inputs, hex }) => {
+        const result = `plan-only-${hex(name, 16)}`;
+        return {
+            id: "none",
+            state: {
+                ...inputs,
+                result,
+                bcryptHash: bcrypt.hashSync(result, bcryptSalt(hex(`salt/${name}`, 44))),
+            },
+        };
+    },
+    "aws:s3/bucket:Bucket": ({ name, inputs, region, hex, done }) => {
+        const bucket = String(inputs.bucket ?? `${name}-${hex(name, 7)}`);
+        return done(bucket, {
+            bucket,
+            arn: `arn:aws:s3:::${bucket}`,
+            bucketDomainName: `${bucket}.s3.amazonaws.com`,
+            bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+            hostedZoneId: "Z3AQBSTGFYJSTF",
+        });
+    },
+    "aws:s3/bucketPolicy:BucketPolicy": ({ inputs, done }) => done(String(inputs.bucket), {}),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ({ inputs, done }) =>
+        done(String(inputs.bucket), {}),
+    "aws:appautoscaling/target:Target": ({ inputs, region, account, hex, done }) =>
+        done(String(inputs.resourceId), {
+            arn: `arn:aws:application-autoscaling:${region}:${account}:scalable-target/${hex(String(inputs.resourceId), 24)}`,
+        }),
+    "aws:appautoscaling/policy:Policy": ({ name, inputs, region, account, hex, done }) => {
+        const policyName = String(inputs.name ?? `${name}-${hex(name, 7)}`);
+        return done(policyName, {
+            name: policyName,
+            arn: `arn:aws:autoscaling:${region}:${account}:scalingPolicy:${hex(name, 8)}:resource/${String(inputs.serviceNamespace)}/${String(inputs.resourceId)}:policyName/${policyName}`,
+        });
+    },
+};
+
+/** A bcrypt salt (`$2a$04$` + 22 characters of bcrypt's base64 alphabet) from hex digits. */
+function bcryptSalt(hexDigits: string): string {
+    const alphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let out = "";
+    for (let i = 0; out.length < 22; i++) {
+        out +=
+            alphabet[
+                parseInt(
+                    hexDigits.slice((i * 2) % hexDigits.length, ((i * 2) % hexDigits.length) + 2),
+                    16,
+                ) % 64
+            ];
+    }
+    // The 22nd character carries only 2 bits of salt: bcrypt implementations
+    // normalise it, so use one of the four values every implementation keeps.
+    return `$2a$04$${out.slice(0, 21)}${".Oeu"[parseInt(hexDigits.slice(0, 1), 16) % 4]}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { iamPolicies } from "./iamQuotas";
 import { lbPolicies } from "./lb";
 import { networkPolicies } from "./network";
 import { s3Policies } from "./s3";
+import { registryPolicies } from "./registry";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -24,4 +25,5 @@ export const allPolicies: Policy[] = [
     ...accountPolicies,
     ...s3Policies,
     ...iamPolicies,
+    ...registryPolicies,
 ];

@@ -6,6 +6,11 @@
  */
 
 import { DESCRIBE_ACTIONS, PULL_ACTIONS, PUSH_ACTIONS } from "../iam";
+import {
+    REGISTRY_S3_BUCKET_ACTIONS,
+    REGISTRY_S3_OBJECT_ACTIONS,
+    bucketNameProblem,
+} from "../registry/storage";
 
 /** Interface endpoint services RegistryEndpoints knows how to create. */
 export const INTERFACE_SERVICES = [
@@ -119,6 +124,12 @@ export interface S3GatewayPolicyArgs {
     region: string;
     /** Further S3 object ARNs (`arn:aws:s3:::bucket/key-pattern`) readable through the endpoint. */
     additionalResources?: string[];
+    /**
+     * Buckets the self-hosted registry stores images in: the S3 driver's
+     * bucket and object actions are allowed on them through the endpoint.
+     * The bucket policy decides which principal may use them.
+     */
+    readWriteBuckets?: string[];
 }
 
 const S3_OBJECT_ARN = /^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/;
@@ -158,6 +169,20 @@ export function s3GatewayPolicy(args: S3GatewayPolicyArgs): EndpointPolicyDocume
             Principal: "*",
             Action: ["s3:GetObject"],
             Resource: extra,
+        });
+    }
+    const buckets = [...new Set(args.readWriteBuckets ?? [])];
+    for (const b of buckets) {
+        const problem = bucketNameProblem(b);
+        if (problem) throw new Error(`\`s3ReadWriteBuckets\`: ${problem}`);
+    }
+    if (buckets.length > 0) {
+        statements.push({
+            Sid: "RegistryStorage",
+            Effect: "Allow",
+            Principal: "*",
+            Action: [...REGISTRY_S3_BUCKET_ACTIONS, ...REGISTRY_S3_OBJECT_ACTIONS],
+            Resource: buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]),
         });
     }
     return { Version: "2012-10-17", Statement: statements };

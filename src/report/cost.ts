@@ -63,6 +63,10 @@ export const REQUIRED_PRICE_KEYS = [
     "wafWebAclMonth",
     "wafRuleMonth",
     "wafRequestsMillion",
+    "nlbHour",
+    "nlbNlcuHour",
+    "s3PutRequests1k",
+    "s3GetRequests1k",
 ] as const;
 export type PriceKey = (typeof REQUIRED_PRICE_KEYS)[number];
 
@@ -187,6 +191,23 @@ export interface NatComparison {
     note: string;
 }
 
+/**
+ * A self-hosted registry (SelfHostedRegistry) against Amazon ECR holding the
+ * same images: the registry's fixed monthly cost plus S3 storage, against
+ * ECR's storage price (ECR has no fixed charge).
+ */
+export interface RegistryComparison {
+    /** Fixed monthly cost of the registry's own resources (tasks, load balancer, secrets, zone). */
+    fixedMonthlyUsd: number;
+    s3UsdPerGbMonth: number;
+    ecrUsdPerGbMonth: number;
+    /** Stored GB above which self-hosting costs less than ECR; undefined when S3 is not cheaper per GB. */
+    breakEvenGb?: number;
+    /** Monthly totals at a few storage sizes. */
+    examples: { gb: number; selfHostedUsd: number; ecrUsd: number }[];
+    note: string;
+}
+
 export interface CostEstimate {
     project: string;
     stack: string;
@@ -205,6 +226,8 @@ export interface CostEstimate {
     /** Types that appear in the plan and cost nothing by themselves. */
     freeTypes: string[];
     natComparison: NatComparison;
+    /** Present when the plan has a self-hosted registry. */
+    registryComparison?: RegistryComparison;
     notes: string[];
 }
 
@@ -252,7 +275,13 @@ const FREE_TYPES: Record<string, string> = {
     "aws:acm/certificate:Certificate": "free (public ACM certificate, not exportable)",
     "aws:acm/certificateValidation:CertificateValidation": "free (waits for issuance)",
     "aws:wafv2/webAclAssociation:WebAclAssociation": "free (billed on the web ACL)",
+    "aws:s3/bucketVersioning:BucketVersioning": "free (noncurrent versions billed as storage)",
+    "aws:appautoscaling/target:Target": "free",
+    "aws:appautoscaling/policy:Policy": "free (its CloudWatch alarms are billed by usage)",
 };
+
+/** The component whose resources the registry comparison adds up. */
+const SELF_HOSTED_REGISTRY = "ecr-private-access:registry:SelfHostedRegistry";
 
 const isIam = (type: string) => type.startsWith("aws:iam/");
 
@@ -410,6 +439,10 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
                 line(0, "storage only (per GB-month)");
                 gbRate("ECR image storage per GB-month", "ecrStorageGbMonth");
                 break;
+            case "aws:s3/bucket:Bucket":
+                line(0, "storage and requests only (per GB-month, per 1,000 requests)");
+                gbRate("S3 Standard storage per GB-month", "s3StandardGbMonth");
+                break;
             case "aws:ecs/service:Service": {
                 const launch = str(r.inputs.launchType) ?? "FARGATE";
                 const tdRef = str(r.inputs.taskDefinition) ?? "";
@@ -449,6 +482,15 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
             }
             case "aws:lb/loadBalancer:LoadBalancer": {
                 const lbType = str(r.inputs.loadBalancerType) ?? "application";
+                if (lbType === "network") {
+                    const rate = pricer.rate("nlbHour", region);
+                    const nlcu = pricer.rate("nlbNlcuHour", region);
+                    line(
+                        rate * hours,
+                        `1 NLB x ${usd(rate)}/h x ${hours} h, + ${usd(nlcu)} per NLCU-hour (usage, not included)`,
+                    );
+                    break;
+                }
                 if (lbType !== "application") {
                     notPriced.push({
                         urn: r.urn,
@@ -536,6 +578,7 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
     }
 
     const natComparison = compareWithNat(plan, stackRegion, lines, pricer, hours);
+    const registryComparison = compareRegistryWithEcr(plan, stackRegion, lines, pricer);
     const fixed = round2(lines.reduce((s, l) => s + l.monthlyUsd, 0));
     return {
         project: plan.project,
@@ -552,7 +595,60 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
             ...new Set(lines.filter((l) => l.basis.startsWith("free")).map((l) => l.type)),
         ].sort(),
         natComparison,
+        ...(registryComparison ? { registryComparison } : {}),
         notes: [...notes],
+    };
+}
+
+/** Storage sizes the comparison prints totals for. */
+export const REGISTRY_COMPARISON_GB = [100, 1000, 10000];
+
+/**
+ * Seed 001's registry against ECR for the same storage: the registry pays its
+ * tasks, load balancer, secrets and zone every month whatever it stores, and
+ * S3 per GB; ECR only per GB. Requests and transfer are left out on both
+ * sides (S3 requests are listed as rates; pulls inside the region move no
+ * billable data either way).
+ */
+function compareRegistryWithEcr(
+    plan: Plan,
+    stackRegion: string,
+    lines: CostLine[],
+    pricer: Pricer,
+): RegistryComparison | undefined {
+    const components = plan.resources.filter((r) => r.type === SELF_HOSTED_REGISTRY);
+    if (components.length === 0) return undefined;
+    const roots = new Set(components.map((c) => c.urn));
+    const parentOf = new Map(plan.resources.map((r) => [r.urn, r.parent]));
+    const under = (urn: string): boolean => {
+        for (let p = parentOf.get(urn); p; p = parentOf.get(p)) if (roots.has(p)) return true;
+        return false;
+    };
+    const mine = lines.filter((l) => under(l.urn));
+    const fixed = mine.reduce((s, l) => s + l.monthlyUsd, 0);
+    const region = mine.find((l) => l.region !== "global")?.region ?? stackRegion;
+    const s3 = round6(pricer.rate("s3StandardGbMonth", region));
+    const ecr = round6(pricer.rate("ecrStorageGbMonth", region));
+    const breakEven = ecr > s3 ? Math.ceil(fixed / (ecr - s3)) : undefined;
+    const examples = REGISTRY_COMPARISON_GB.map((gb) => ({
+        gb,
+        selfHostedUsd: round2(fixed + gb * s3),
+        ecrUsd: round2(gb * ecr),
+    }));
+    const note =
+        `Self-hosted registry: $${fixed.toFixed(2)}/month fixed + $${s3}/GB-month in S3; ` +
+        `ECR: $${ecr}/GB-month, no fixed charge. ` +
+        (breakEven !== undefined
+            ? `Self-hosting costs less only above ${breakEven} GB stored.`
+            : `S3 is not cheaper per GB here, so ECR costs less at any size.`) +
+        ` VPC endpoints are counted on neither side (private ECR clients need them too); S3 requests and NLB capacity units come on top.`;
+    return {
+        fixedMonthlyUsd: round2(fixed),
+        s3UsdPerGbMonth: s3,
+        ecrUsdPerGbMonth: ecr,
+        ...(breakEven !== undefined ? { breakEvenGb: breakEven } : {}),
+        examples,
+        note,
     };
 }
 
@@ -681,6 +777,17 @@ export function formatCostTable(e: CostEstimate): string {
     if (n.azCount > 0) {
         out.push("");
         out.push(`NAT gateway comparison: ${n.note}`);
+    }
+    const reg = e.registryComparison;
+    if (reg) {
+        out.push("");
+        out.push(`Self-hosted registry against ECR for the same storage: ${reg.note}`);
+        out.push("");
+        out.push("| stored | self-hosted USD/month | ECR USD/month |");
+        out.push("|---:|---:|---:|");
+        for (const x of reg.examples) {
+            out.push(`| ${x.gb} GB | ${money(x.selfHostedUsd)} | ${money(x.ecrUsd)} |`);
+        }
     }
     if (e.notPriced.length > 0) {
         out.push("");

@@ -68,6 +68,7 @@ const T = {
     eice: "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint",
     peering: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
     secret: "aws:secretsmanager/secret:Secret",
+    bucket: "aws:s3/bucket:Bucket",
 } as const;
 
 const DRAWN = new Set<string>(
@@ -292,6 +293,11 @@ export function buildArchitecture(plan: Plan, options: DiagramOptions): Architec
         }
         zoneTargets.set(z.urn, targets);
         place(z, lines, "hex");
+        // A self-hosted registry's name: an alias to its load balancer.
+        for (const lb of ofType(T.lb).filter((l) =>
+            values.includes(stripDot(str(l.outputs.dnsName) ?? "-")),
+        ))
+            edge(z.urn, lb.urn, "alias");
         for (const t of targets)
             edge(
                 z.urn,
@@ -335,9 +341,30 @@ export function buildArchitecture(plan: Plan, options: DiagramOptions): Architec
         }
     }
     for (const lb of ofType(T.lb)) {
-        place(lb, [`ALB ${lb.name}`, lb.inputs.internal ? "internal" : "internet-facing"], "box");
-        for (const s of ofType(T.service).filter((s) => vpcOf(s) === vpcOf(lb)))
-            edge(lb.urn, s.urn, "HTTP");
+        const nlb = lb.inputs.loadBalancerType === "network";
+        place(
+            lb,
+            [
+                `${nlb ? "NLB" : "ALB"} ${lb.name}`,
+                lb.inputs.internal ? "internal" : "internet-facing",
+            ],
+            "box",
+        );
+        for (const s of ofType(T.service).filter(
+            (s) => vpcOf(s) === vpcOf(lb) && componentOf(s) === componentOf(lb),
+        ))
+            edge(lb.urn, s.urn, nlb ? "TLS 443" : "HTTP");
+    }
+    // Buckets a gateway endpoint's policy opens (a self-hosted registry's storage).
+    for (const b of ofType(T.bucket)) {
+        const name = str(b.inputs.bucket) ?? b.name;
+        place(b, [`S3 bucket ${name}`], "cylinder");
+        for (const e of endpoints.filter(
+            (e) =>
+                e.inputs.vpcEndpointType === "Gateway" &&
+                (str(e.inputs.policy) ?? "").includes(`:::${name}`),
+        ))
+            edge(e.urn, b.urn, "storage");
     }
     for (const eice of ofType(T.eice)) {
         place(eice, ["EC2 Instance Connect", "Endpoint"], "box");

@@ -36,10 +36,21 @@ describe("the shipped stacks, planned offline", function () {
             "Pulumi.vendor.yaml",
             "Pulumi.customer.yaml",
             "Pulumi.idc-sim.yaml",
+            "Pulumi.registry.yaml",
         ]);
     });
 
-    for (const stack of ["vendor", "customer", "idc-sim"]) {
+    it("gives every stack its own account (registry: the AWS documentation example)", () => {
+        const accounts = Object.values(plans).map((p) => p.outputs.accountId);
+        expect(accounts).to.deep.equal([
+            "111122223333",
+            "444455556666",
+            "777788889999",
+            "123456789012",
+        ]);
+    });
+
+    for (const stack of ["vendor", "customer", "idc-sim", "registry"]) {
         it(`${stack}: passes every mandatory policy`, () => {
             expect(
                 plans[stack].violations.filter((v) => v.enforcementLevel === "mandatory"),
@@ -266,6 +277,76 @@ describe("the shipped stacks, planned offline", function () {
         expect(entry.dnsName).to.match(
             /^\*\.vpce-[0-9a-f]+-[a-z0-9]+\.s3\.ap-southeast-1\.vpce\.amazonaws\.com$/,
         );
+    });
+
+    it("registry: runs the pinned image from its own repository, privately, and keeps passwords secret", () => {
+        const plan = plans.registry;
+        expect(containers(plan).map((c) => c.image)).to.deep.equal([
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/registry@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e",
+        ]);
+        const service = ofType(plan, "aws:ecs/service:Service")[0];
+        const subnets = ofType(plan, "aws:ec2/subnet:Subnet");
+        expect((service.inputs.networkConfiguration as any).assignPublicIp).to.equal(false);
+        expect((service.inputs.networkConfiguration as any).subnets).to.deep.equal(
+            subnets.map((s) => s.id),
+        );
+        expect(new Set(subnets.map((s) => s.inputs.availabilityZone)).size).to.equal(2);
+        expect(ofType(plan, "aws:ec2/route:Route")).to.have.length(0);
+        expect(ofType(plan, "aws:lb/loadBalancer:LoadBalancer")[0].inputs).to.include({
+            loadBalancerType: "network",
+            internal: true,
+        });
+        const out = plan.outputs as any;
+        expect(out.registryPasswords).to.equal("[secret]");
+        expect(out.registryUsers).to.deep.equal(["ci", "alice"]);
+        expect(out.registryUrl).to.equal("https://registry.example.internal");
+    });
+
+    it("registry: the S3 gateway endpoint opens the bucket, and the bucket admits only that endpoint", () => {
+        const plan = plans.registry;
+        const bucket = "registry-registry-123456789012-us-east-1";
+        const gateway = ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint").find(
+            (e) => e.inputs.vpcEndpointType === "Gateway",
+        )!;
+        const statements = JSON.parse(gateway.inputs.policy as string).Statement;
+        expect(statements.map((s: any) => s.Sid)).to.deep.equal([
+            "EcrImageLayers",
+            "RegistryStorage",
+        ]);
+        expect(statements[1].Resource).to.deep.equal([
+            `arn:aws:s3:::${bucket}`,
+            `arn:aws:s3:::${bucket}/*`,
+        ]);
+        const policy = JSON.parse(
+            ofType(plan, "aws:s3/bucketPolicy:BucketPolicy")[0].inputs.policy as string,
+        );
+        const allows = policy.Statement.filter((s: any) => s.Effect === "Allow");
+        const role = ofType(plan, "aws:iam/role:Role").find((r) => r.name === "registry-task")!;
+        expect(allows.map((s: any) => s.Condition)).to.deep.equal([
+            {
+                StringEquals: {
+                    "aws:PrincipalArn": role.outputs.arn,
+                    "aws:SourceVpce": gateway.id,
+                },
+            },
+            {
+                StringEquals: {
+                    "aws:PrincipalArn": role.outputs.arn,
+                    "aws:SourceVpce": gateway.id,
+                },
+            },
+        ]);
+        // The tasks read their secrets and write logs through endpoints the block added.
+        const services = ofType(plan, "aws:ec2/vpcEndpoint:VpcEndpoint").map((e) =>
+            String(e.inputs.serviceName).replace("com.amazonaws.us-east-1.", ""),
+        );
+        expect(services.sort()).to.deep.equal([
+            "ecr.api",
+            "ecr.dkr",
+            "logs",
+            "s3",
+            "secretsmanager",
+        ]);
     });
 
     it("README: the customer picture is the one generated from the current plan", () => {

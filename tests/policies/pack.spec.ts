@@ -407,7 +407,10 @@ describe("policy pack", () => {
                                 Effect: "Deny",
                                 Principal: "*",
                                 Action: "s3:*",
-                                Resource: ["arn:aws:s3:::nlp-access-logs-1a2b3c4/*"],
+                                Resource: [
+                                    "arn:aws:s3:::nlp-access-logs-1a2b3c4",
+                                    "arn:aws:s3:::nlp-access-logs-1a2b3c4/*",
+                                ],
                                 Condition: { Bool: { "aws:SecureTransport": "false" } },
                             },
                         ],
