@@ -60,6 +60,8 @@ const endpoints =
         ],
         accountId,
         allowPush: cfg.endpoints.allowPush,
+        principalOrgId: cfg.endpoints.principalOrgId,
+        allowAnyPrincipal: cfg.endpoints.allowAnyPrincipal,
         s3AdditionalResources: cfg.endpoints.s3AdditionalResources,
         s3Interface: cfg.endpoints.s3Interface,
     });
