@@ -206,7 +206,9 @@ export function validateRegistryEndpointsArgs(args: RegistryEndpointsArgs): void
         );
     }
     if (args.principalOrgId !== undefined && args.allowAnyPrincipal) {
-        throw new Error("`principalOrgId` has no effect with `allowAnyPrincipal`: give one of them");
+        throw new Error(
+            "`principalOrgId` has no effect with `allowAnyPrincipal`: give one of them",
+        );
     }
 }
 

@@ -5,7 +5,7 @@ import type { Policies } from "@pulumi/policy";
 import type { Plan } from "../src/report/plan";
 import { evaluatePolicies, hasMandatory, PolicyConfig, readPolicyConfig } from "./policy";
 import { runStack } from "./runStack";
-import { writeArtefacts, summary } from "./artefacts";
+import { writeAccessMatrix, writeArtefacts, summary } from "./artefacts";
 
 /**
  * The offline plan: runs the real program for one stack under Pulumi's mock
@@ -67,6 +67,8 @@ export interface PlanOptions {
     stackOutputs?: Record<string, Record<string, unknown>>;
     policies?: Policies;
     policyConfig?: PolicyConfig;
+    /** Receives the plans of the stacks this one references, as they are planned. */
+    related?: Plan[];
 }
 
 export async function planStack(opts: PlanOptions): Promise<Plan> {
@@ -93,9 +95,9 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
                 `${file.project}:nlp.vendorStack ${ref} is not a stack of this repository (no ${path.basename(refFile)}); the offline plan can only follow references to stacks it can plan`,
             );
         }
-        stackOutputs[refStack] = (
-            await planStack({ ...opts, stackFile: refFile, stackOutputs })
-        ).outputs;
+        const refPlan = await planStack({ ...opts, stackFile: refFile, stackOutputs });
+        opts.related?.push(refPlan);
+        stackOutputs[refStack] = refPlan.outputs;
     }
 
     const result = await runStack({
@@ -185,11 +187,14 @@ export async function main(argv: string[]): Promise<number> {
         if (args.policyConfig && !fs.existsSync(args.policyConfig)) {
             throw new PlanConfigError(`no policy config file ${args.policyConfig}`);
         }
+        const related: Plan[] = [];
         const plan = await planStack({
             stackFile,
             policyConfig: args.policyConfig ? readPolicyConfig(args.policyConfig) : undefined,
+            related,
         });
         writeArtefacts(plan, path.join(args.outDir, plan.stack));
+        await writeAccessMatrix(plan, path.join(args.outDir, plan.stack), related);
         process.stdout.write(
             args.json ? `${JSON.stringify(plan, null, 2)}\n` : `${summary(plan)}\n`,
         );

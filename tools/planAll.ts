@@ -1,7 +1,7 @@
 import * as path from "path";
 import { hasMandatory } from "./policy";
 import { PlanConfigError, planStack, ROOT, stackFiles } from "./plan";
-import { writeArtefacts, countByType } from "./artefacts";
+import { AccessMatrices, writeArtefacts, countByType } from "./artefacts";
 
 /**
  * `npm start`: plans every Pulumi.<stack>.yaml in the repository in one
@@ -10,6 +10,7 @@ import { writeArtefacts, countByType } from "./artefacts";
  */
 export async function main(): Promise<number> {
     const outputs: Record<string, Record<string, unknown>> = {};
+    const access = new AccessMatrices();
     const rows: string[][] = [];
     let exit = 0;
     for (const file of stackFiles()) {
@@ -19,6 +20,7 @@ export async function main(): Promise<number> {
             const plan = await planStack({ stackFile: file, stackOutputs: outputs });
             outputs[plan.stack] = plan.outputs;
             const { cost } = writeArtefacts(plan, path.join(ROOT, "out", plan.stack));
+            access.write(plan, path.join(ROOT, "out", plan.stack));
             const mandatory = plan.violations.filter(
                 (v) => v.enforcementLevel === "mandatory",
             ).length;
@@ -45,6 +47,7 @@ export async function main(): Promise<number> {
             exit = 2;
         }
     }
+    await access.done();
     process.stdout.write(
         `${table(["stack", "resources", "largest types", "est. $/month", "violations", "result", "time"], rows)}\n`,
     );

@@ -4,6 +4,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { dnsPolicies } from "./dns";
 import { ecrPolicies } from "./ecr";
 import { ecsPolicies } from "./ecs";
+import { iamPolicies } from "./iam";
 import { lbPolicies } from "./lb";
 import { networkPolicies } from "./network";
 
@@ -18,4 +19,5 @@ export const allPolicies: Policy[] = [
     ...networkPolicies,
     ...ecsPolicies,
     ...lbPolicies,
+    ...iamPolicies,
 ];

@@ -117,7 +117,9 @@ export function ecrEndpointPolicy(args: EcrEndpointPolicyArgs): EndpointPolicyDo
         );
     }
     if (args.principalOrgId !== undefined && args.allowAnyPrincipal) {
-        throw new Error("`principalOrgId` has no effect with `allowAnyPrincipal`: give one of them");
+        throw new Error(
+            "`principalOrgId` has no effect with `allowAnyPrincipal`: give one of them",
+        );
     }
     endpointServiceName(args.region, "ecr.api"); // validates the region
     const repositories = accounts.map((a) => `arn:aws:ecr:${args.region}:${a}:repository/*`);
