@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,7 +12,7 @@ import {
     outsideRepositoryName,
     type AccessMatrix,
 } from "../../tools/access";
-import { writeAccessMatrix } from "../../tools/artefacts";
+import { AccessMatrices, writeAccessMatrix } from "../../tools/artefacts";
 import { planStack, stackFiles } from "../../tools/plan";
 
 /**
@@ -248,6 +249,69 @@ describe("access matrix (tools/access.ts, decided by @cloud-copilot/iam-simulate
                 expect(md).not.to.contain("Not computed");
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        it("npm start's worker thread writes the same files, each stack with the plans before it", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "access-thread-"));
+            try {
+                const thread = new AccessMatrices();
+                thread.write(plans.vendor, path.join(dir, "vendor"));
+                thread.write(plans.customer, path.join(dir, "customer"));
+                const written = await thread.done();
+                expect(written.map((w) => w.errors.length)).to.deep.equal([0, 1]);
+                expect(fs.readFileSync(path.join(dir, "customer", "access.md"), "utf8")).to.equal(
+                    accessMarkdown(matrices.customer),
+                );
+                expect(fs.readFileSync(path.join(dir, "vendor", "access.md"), "utf8")).to.equal(
+                    accessMarkdown(matrices.vendor),
+                );
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
+        it("npm start's worker thread surfaces a failure instead of writing nothing", async () => {
+            const thread = new AccessMatrices();
+            const broken = { ...plans.vendor, stack: "broken", outputs: {} };
+            thread.write(broken, fs.mkdtempSync(path.join(os.tmpdir(), "access-broken-")));
+            let error: Error | undefined;
+            try {
+                await thread.done();
+            } catch (e) {
+                error = e as Error;
+            }
+            expect(error?.message).to.contain(
+                "access matrix of broken: Error: stack broken: the plan exports no accountId/region outputs",
+            );
+        });
+
+        it("`npm run plan -- --stack customer` plans the vendor too, and its replicas are columns", () => {
+            const out = fs.mkdtempSync(path.join(os.tmpdir(), "access-cli-"));
+            try {
+                const res = spawnSync(
+                    process.execPath,
+                    [
+                        "-r",
+                        path.join(ROOT, "tools/register.js"),
+                        path.join(ROOT, "tools/plan.ts"),
+                        "--stack",
+                        "customer",
+                        "--out-dir",
+                        out,
+                    ],
+                    { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+                );
+                expect(res.status, res.stderr).to.equal(0);
+                const md = fs.readFileSync(path.join(out, "customer", "access.md"), "utf8");
+                expect(md).to.equal(accessMarkdown(matrices.customer));
+                expect(md).to.contain("vendor: rake-app (us-west-2 replica)");
+                // Loud on stderr too, for the row it could not evaluate.
+                expect(res.stderr).to.contain(
+                    "customer: access matrix: role nlp-execution not evaluated",
+                );
+            } finally {
+                fs.rmSync(out, { recursive: true, force: true });
             }
         });
 
