@@ -994,7 +994,16 @@ class Evaluator {
         const key = `${p.label}|${endpoint ? JSON.stringify(endpoint) : "direct"}|${req.action}|${resource}`;
         let hit = this.cache.get(key);
         if (!hit) {
-            hit = this.run(p, path, req, target, resource);
+            // An endpoint policy only narrows: it grants nothing on its own (VPC user guide,
+            // "Control access to VPC endpoints using endpoint policies"). What a principal
+            // cannot do directly it cannot do through an endpoint, so the endpoint is asked
+            // only about what the direct path allows.
+            hit =
+                endpoint && p.paths.includes(DIRECT)
+                    ? this.allowed(p, DIRECT, req, target).then((direct) =>
+                          direct ? this.run(p, path, req, target, resource) : false,
+                      )
+                    : this.run(p, path, req, target, resource);
             this.cache.set(key, hit);
         }
         return hit;
