@@ -434,16 +434,15 @@ function repositoryTargets(ix: PlanIndex, all: PlanIndex[], prefix: string): Tar
         });
         if (!replication || replication.sourceRegion !== s.region) continue;
         const destinations = new Map<string, { region: string; account: string }>();
-        let replicated = new Set<string>();
+        const replicated = new Set<string>();
         for (const rule of replication.rules) {
-            for (const d of rule.destinations) destinations.set(`${d.account}/${d.region}`, d);
+            // No filter replicates every repository; a filter is a plain prefix of the name.
             const matches =
                 rule.filters.length === 0 || rule.filters.some((f) => s.name.startsWith(f));
-            if (matches)
-                replicated = new Set([
-                    ...replicated,
-                    ...rule.destinations.map((d) => `${d.account}/${d.region}`),
-                ]);
+            for (const d of rule.destinations) {
+                destinations.set(`${d.account}/${d.region}`, d);
+                if (matches) replicated.add(`${d.account}/${d.region}`);
+            }
         }
         for (const [key, d] of destinations) {
             const exists = replicated.has(key);
@@ -803,14 +802,16 @@ function grantees(ix: PlanIndex): {
             for (const a of aws) {
                 const m = /^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::(.*))?$/.exec(a);
                 if (a === "*") {
-                    const org = Object.values(s.Condition ?? {})
-                        .map(
-                            (block: any) =>
-                                block?.["aws:PrincipalOrgID"] ?? block?.["aws:principalorgid"],
-                        )
-                        .flat()
-                        .filter((x) => typeof x === "string");
-                    org.forEach((o) => orgs.add(o));
+                    // Condition keys are case-insensitive.
+                    for (const block of Object.values(s.Condition ?? {}) as Record<
+                        string,
+                        unknown
+                    >[]) {
+                        for (const [key, value] of Object.entries(block ?? {})) {
+                            if (key.toLowerCase() !== "aws:principalorgid") continue;
+                            for (const o of [value].flat()) if (typeof o === "string") orgs.add(o);
+                        }
+                    }
                 } else if (m && m[1] !== ix.account) {
                     if (!m[2] || m[2] === "root") accounts.add(m[1]);
                     else roles.add(a);

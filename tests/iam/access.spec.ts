@@ -587,6 +587,35 @@ describe("access matrix (tools/access.ts, decided by @cloud-copilot/iam-simulate
         });
     });
 
+    describe("consumers granted by organization", () => {
+        it("a member of the organization pulls, an unrelated account does not", async () => {
+            const m = await computeAccess(
+                synthetic([
+                    repo("app"),
+                    res("aws:ecr/repositoryPolicy:RepositoryPolicy", "app-policy", {
+                        repository: "app",
+                        region: "us-west-2",
+                        policy: doc({
+                            Effect: "Allow",
+                            Principal: "*",
+                            Action: [
+                                "ecr:BatchGetImage",
+                                "ecr:GetDownloadUrlForLayer",
+                                "ecr:BatchCheckLayerAvailability",
+                            ],
+                            Condition: { StringEquals: { "aws:principalorgid": "o-exampleorg1" } },
+                        }),
+                    }),
+                ]),
+            );
+            const grid = accessGrid(m);
+            expect(grid["organization o-exampleorg1 member | direct"].app).to.equal("pull");
+            expect(grid["account 999999999999 (unrelated) | direct"].app).to.equal("-");
+            // Principal "*" could be CodeBuild too: its rows appear, and it gets nothing.
+            expect(grid["codebuild.amazonaws.com for 123456789012 | direct"].app).to.equal("-");
+        });
+    });
+
     describe("AGPL containment", () => {
         it("neither the deployed program nor the policy pack imports iam-simulate or tools/", () => {
             const files: string[] = [path.join(ROOT, "index.ts")];
