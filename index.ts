@@ -84,6 +84,8 @@ const endpoints =
         ],
         accountId,
         allowPush: cfg.endpoints.allowPush,
+        principalOrgId: cfg.endpoints.principalOrgId,
+        allowAnyPrincipal: cfg.endpoints.allowAnyPrincipal,
         s3AdditionalResources: cfg.endpoints.s3AdditionalResources,
         s3Interface: cfg.endpoints.s3Interface,
         // The self-hosted registry's storage is reached through the gateway endpoint only.

@@ -7,6 +7,7 @@ import {
     endpointServiceName,
     INTERFACE_SERVICES,
     isInterfaceService,
+    ORGANIZATION_ID,
     REQUIRED_INTERFACE_SERVICES,
     s3GatewayPolicy,
 } from "../src/endpoints/policies";
@@ -76,6 +77,22 @@ export interface RegistryEndpointsArgs {
      * @default false
      */
     allowPush?: boolean;
+    /**
+     * An AWS Organization (`o-...`) whose principals may also use the ECR
+     * endpoints. Without it, only principals of `accountId` and
+     * `registryAccounts` may (`aws:PrincipalAccount` in every ECR statement).
+     * Changing it updates the endpoint policies in place.
+     * @default undefined (no organization)
+     */
+    principalOrgId?: string;
+    /**
+     * Drop the ECR endpoints' data perimeter: principals of any account may use
+     * them (still only on the listed registries). Credentials of an unrelated
+     * account could then reach, through this VPC, any repository there that
+     * grants that account. Changing it updates the endpoint policies in place.
+     * @default false
+     */
+    allowAnyPrincipal?: boolean;
     /**
      * Extra S3 object ARNs (`arn:aws:s3:::bucket/prefix*`) readable through the
      * S3 gateway endpoint, which is the private subnets' only path to S3.
@@ -193,6 +210,16 @@ export function validateRegistryEndpointsArgs(args: RegistryEndpointsArgs): void
         if (typeof a === "string" && !/^\d{12}$/.test(a)) {
             throw new Error(`\`registryAccounts\`: "${a}" is not a 12-digit AWS account ID`);
         }
+    }
+    if (args.principalOrgId !== undefined && !ORGANIZATION_ID.test(args.principalOrgId)) {
+        throw new Error(
+            `\`principalOrgId\`: "${args.principalOrgId}" is not an AWS Organizations ID (o-xxxxxxxxxx)`,
+        );
+    }
+    if (args.principalOrgId !== undefined && args.allowAnyPrincipal) {
+        throw new Error(
+            "`principalOrgId` has no effect with `allowAnyPrincipal`: give one of them",
+        );
     }
 }
 
@@ -312,7 +339,13 @@ export class RegistryEndpoints extends pulumi.ComponentResource {
             .all([ownAccount, ...(args.registryAccounts ?? [])])
             .apply((accounts) =>
                 JSON.stringify(
-                    ecrEndpointPolicy({ region, accounts, allowPush: args.allowPush ?? false }),
+                    ecrEndpointPolicy({
+                        region,
+                        accounts,
+                        allowPush: args.allowPush ?? false,
+                        principalOrgId: args.principalOrgId,
+                        allowAnyPrincipal: args.allowAnyPrincipal ?? false,
+                    }),
                 ),
             );
 

@@ -204,6 +204,13 @@ const endpointsSchema = z.strictObject({
     allowWorldIngress: z.boolean().default(false),
     registryAccounts: z.array(accountId).default([]),
     allowPush: z.boolean().default(false),
+    // Data perimeter of the ECR endpoint policies: principals of the stack's account and of
+    // registryAccounts only, plus this organization's; allowAnyPrincipal drops it (explicitly).
+    principalOrgId: z
+        .string()
+        .regex(/^o-[a-z0-9]{10,32}$/, { message: "is not an AWS Organizations ID (o-xxxxxxxxxx)" })
+        .optional(),
+    allowAnyPrincipal: z.boolean().default(false),
     // An S3 interface endpoint for clients outside the VPC (peered, VPN, Direct Connect),
     // which the gateway endpoint does not serve; layer downloads of `docker pull` need it.
     s3Interface: z.boolean().default(false),
@@ -709,6 +716,13 @@ function crossCheck(cfg: StackConfig, declared: Set<string>): ConfigIssue[] {
                 });
             }
         });
+        if (endpoints.principalOrgId !== undefined && endpoints.allowAnyPrincipal) {
+            issues.push({
+                key: k("endpoints.principalOrgId"),
+                message:
+                    "has no effect with endpoints.allowAnyPrincipal: true (any principal may then use the endpoints); drop one of them",
+            });
+        }
     }
     if (dns) {
         requires("dns", "endpoints", "the records point at the registry endpoints");

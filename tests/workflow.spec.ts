@@ -59,10 +59,11 @@ describe(".github/workflows/pr.yml", () => {
             expect(step(job, "Set up Node.js").with?.["node-version"]).to.equal(20);
         });
 
-        it("posts out/*/summary.md and architecture.md as a sticky PR comment, even when the plan fails", () => {
+        it("posts out/*/summary.md, access.md and architecture.md as a sticky PR comment, even when the plan fails", () => {
             const build = step(job, "Build PR comment");
             expect(build.run)
                 .to.contain("summary.md")
+                .and.to.contain("access.md")
                 .and.to.contain("architecture.md")
                 .and.to.contain("out/*/");
             expect(build.if).to.contain("always()");
@@ -71,6 +72,30 @@ describe(".github/workflows/pr.yml", () => {
             expect(comment.with?.path).to.equal("out/pr-comment.md");
             expect(comment.if).to.contain("always()");
             expect(job.permissions?.["pull-requests"]).to.equal("write");
+        });
+    });
+
+    describe("the PR comment script, run on a plan's artefacts", () => {
+        it("shows each stack's access matrix, outside the collapsed architecture", () => {
+            const build = step(workflow.jobs.checks, "Build PR comment");
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pr-comment-"));
+            try {
+                const stack = path.join(dir, "out", "customer");
+                fs.mkdirSync(stack, { recursive: true });
+                fs.writeFileSync(path.join(stack, "summary.md"), "SUMMARY-TEXT\n");
+                fs.writeFileSync(path.join(stack, "access.md"), "| role x | direct | pull |\n");
+                fs.writeFileSync(path.join(stack, "architecture.md"), "ARCHITECTURE-TEXT\n");
+                const script = build.run!.replace(/\$\{\{ steps\.plan\.outcome \}\}/g, "success");
+                const res = spawnSync("bash", ["-c", script], { cwd: dir, encoding: "utf8" });
+                expect(res.status, res.stderr).to.equal(0);
+                const body = fs.readFileSync(path.join(dir, "out", "pr-comment.md"), "utf8");
+                const at = (s: string) => body.indexOf(s);
+                expect(at("| role x | direct | pull |")).to.be.greaterThan(at("SUMMARY-TEXT"));
+                expect(at("<details>")).to.be.greaterThan(at("| role x | direct | pull |"));
+                expect(at("ARCHITECTURE-TEXT")).to.be.greaterThan(at("<details>"));
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
     });
 

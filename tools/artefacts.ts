@@ -6,6 +6,9 @@ import { CostEstimate, estimateCost, formatCostTable, loadPrices } from "../src/
 import { architectureMarkdown, renderDot, renderSvg } from "../src/report/diagram";
 import type { Plan } from "../src/report/plan";
 import { formatViolations } from "./policy";
+import { Worker } from "worker_threads";
+import { accessMarkdown, computeAccess } from "./access";
+import type { AccessReply, AccessRequest } from "./accessWorker";
 
 /**
  * Everything the plan writes next to plan.json, all derived from the plan:
@@ -68,6 +71,100 @@ export function renderHandOff(
             files.push({ path: path.join("onprem-proxy", f.path), content: f.content });
     }
     return files;
+}
+
+/**
+ * Writes `access.md`, the access matrix decided by the IAM evaluator (tools/access.ts), and
+ * returns the principals it could not evaluate. `related` are other stacks' plans (the vendor's
+ * for the customer): their repositories in this stack's region are columns too. Rows that
+ * cannot be evaluated (an AWS managed policy attached) are marked in the file, printed on
+ * stderr and returned, never shown as "no access".
+ */
+export async function writeAccessMatrix(
+    plan: Plan,
+    dir: string,
+    related: Plan[] = [],
+): Promise<{ file: string; errors: AccessErrors }> {
+    const matrix = await computeAccess(plan, related);
+    return saveAccess(plan.stack, dir, accessMarkdown(matrix), matrix.errors);
+}
+
+type AccessErrors = { principal: string; message: string }[];
+
+function saveAccess(
+    stack: string,
+    dir: string,
+    markdown: string,
+    errors: AccessErrors,
+): { file: string; errors: AccessErrors } {
+    const file = path.join(dir, "access.md");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(file, markdown);
+    for (const e of errors) {
+        process.stderr.write(
+            `${stack}: access matrix: ${e.principal} not evaluated: ${e.message}\n`,
+        );
+    }
+    return { file, errors };
+}
+
+/**
+ * `writeAccessMatrix` for several stacks in a row (`npm start`), on a worker thread, so that
+ * each matrix is computed while the main thread plans the next stack. Each stack is given the
+ * plans written before it as `related`, which is right when producers come first.
+ */
+export class AccessMatrices {
+    private readonly worker: Worker;
+    private readonly plans: Plan[] = [];
+    private readonly waiting = new Map<number, (reply: AccessReply) => void>();
+    private readonly results: Promise<{ file: string; errors: AccessErrors }>[] = [];
+    private failure?: Error;
+
+    constructor() {
+        this.worker = new Worker(path.join(__dirname, "accessWorker.ts"), {
+            execArgv: ["-r", path.join(__dirname, "register.js")],
+        });
+        this.worker.on("message", (reply: AccessReply) => {
+            this.waiting.get(reply.id)?.(reply);
+            this.waiting.delete(reply.id);
+        });
+        const fail = (e: Error) => {
+            this.failure ??= e;
+            for (const [id, settle] of this.waiting) settle({ id, failure: e.stack ?? e.message });
+            this.waiting.clear();
+        };
+        this.worker.on("error", fail);
+        this.worker.on("exit", (code) =>
+            fail(new Error(`the access matrix thread exited (${code})`)),
+        );
+    }
+
+    /** Starts the matrix of `plan`; `done()` waits for it. */
+    write(plan: Plan, dir: string): void {
+        const id = this.results.length;
+        const related = [...this.plans];
+        this.plans.push(plan);
+        const reply = new Promise<AccessReply>((resolve) => {
+            if (this.failure) resolve({ id, failure: this.failure.message });
+            else this.waiting.set(id, resolve);
+        });
+        this.worker.postMessage({ id, plan, related } satisfies AccessRequest);
+        const saved = reply.then((r) => {
+            if ("failure" in r) throw new Error(`access matrix of ${plan.stack}: ${r.failure}`);
+            return saveAccess(plan.stack, dir, r.markdown, r.errors);
+        });
+        saved.catch(() => undefined); // surfaced by done(), not as an unhandled rejection
+        this.results.push(saved);
+    }
+
+    /** Waits for every matrix written so far, stops the thread, and rethrows any failure. */
+    async done(): Promise<{ file: string; errors: AccessErrors }[]> {
+        try {
+            return await Promise.all(this.results);
+        } finally {
+            await this.worker.terminate();
+        }
+    }
 }
 
 function stackRegion(plan: Plan): string {

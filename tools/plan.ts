@@ -8,7 +8,7 @@ import { displayPath, runCli, UserError } from "./cli";
 import { evaluatePolicies, hasMandatory, PolicyConfig, readPolicyConfig } from "./policy";
 import { runStack } from "./runStack";
 import { loadStackFile as loadFile, StackFile, stackNameOf } from "./stackFile";
-import { writeArtefacts, summary } from "./artefacts";
+import { writeAccessMatrix, writeArtefacts, summary } from "./artefacts";
 
 /**
  * The offline plan: runs the real program for one stack under Pulumi's mock
@@ -74,6 +74,8 @@ export interface PlanOptions {
     policyConfig?: PolicyConfig;
     /** Stack files being planned further up a chain of references (cycle detection). */
     visiting?: string[];
+    /** Receives the plans of the stacks this one references, as they are planned. */
+    related?: Plan[];
 }
 
 /**
@@ -131,9 +133,14 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
             );
         }
         try {
-            stackOutputs[refStack] = (
-                await planStack({ ...opts, stackFile: refFile, stackOutputs, visiting })
-            ).outputs;
+            const refPlan = await planStack({
+                ...opts,
+                stackFile: refFile,
+                stackOutputs,
+                visiting,
+            });
+            opts.related?.push(refPlan);
+            stackOutputs[refStack] = refPlan.outputs;
         } catch (e) {
             if (!(e instanceof UserError)) throw e;
             throw new PlanConfigError(
@@ -287,8 +294,12 @@ export async function main(argv: string[]): Promise<number> {
     // The name is checked before anything else: a wrongly named file is never read.
     stackNameOf(stackFile);
     const policyConfig = args.policyConfig ? readPolicyConfig(args.policyConfig, true) : undefined;
-    const plan = await planStack({ stackFile, policyConfig });
+    // The plans of the stacks it references (the vendor's for a customer): the
+    // access matrix shows their repositories in this stack's region too.
+    const related: Plan[] = [];
+    const plan = await planStack({ stackFile, policyConfig, related });
     writeArtefacts(plan, path.join(args.outDir, plan.stack));
+    await writeAccessMatrix(plan, path.join(args.outDir, plan.stack), related);
     process.stdout.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : `${summary(plan)}\n`);
     return hasMandatory(plan.violations) ? 1 : 0;
 }

@@ -3,7 +3,7 @@ import { didYouMean } from "../src/validation/suggest";
 import { displayPath, runCli, UserError } from "./cli";
 import { hasMandatory } from "./policy";
 import { loadStackFile, planStack, ROOT, stackFiles } from "./plan";
-import { writeArtefacts, countByType } from "./artefacts";
+import { AccessMatrices, writeArtefacts, countByType } from "./artefacts";
 
 /**
  * `npm start`: plans every Pulumi.<stack>.yaml in the repository in one
@@ -46,6 +46,7 @@ function parseArgs(argv: string[]): Args {
 export async function main(argv: string[] = []): Promise<number> {
     const args = parseArgs(argv);
     const outputs: Record<string, Record<string, unknown>> = {};
+    const access = new AccessMatrices();
     const rows: string[][] = [];
     const failed = new Set<string>();
     const problems: string[] = [];
@@ -79,6 +80,7 @@ export async function main(argv: string[] = []): Promise<number> {
             const plan = await planStack({ stackFile: file, stackOutputs: outputs });
             outputs[plan.stack] = plan.outputs;
             const { cost } = writeArtefacts(plan, path.join(args.outDir, plan.stack));
+            access.write(plan, path.join(args.outDir, plan.stack));
             const mandatory = plan.violations.filter(
                 (v) => v.enforcementLevel === "mandatory",
             ).length;
@@ -106,6 +108,7 @@ export async function main(argv: string[] = []): Promise<number> {
             exit = 2;
         }
     }
+    await access.done();
     for (const p of problems) process.stderr.write(`${p}\n\n`);
     process.stdout.write(
         `${table(["stack", "resources", "largest types", "est. $/month", "violations", "result", "time"], rows)}\n`,

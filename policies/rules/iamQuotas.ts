@@ -143,4 +143,4 @@ export const iamInlinePolicySize: StackValidationPolicy = {
     },
 };
 
-export const iamPolicies = [iamInlinePolicySize];
+export const iamQuotaPolicies = [iamInlinePolicySize];

@@ -5,7 +5,8 @@ import { accountPolicies } from "./accounts";
 import { dnsPolicies } from "./dns";
 import { ecrPolicies } from "./ecr";
 import { ecsPolicies } from "./ecs";
-import { iamPolicies } from "./iamQuotas";
+import { iamPolicies } from "./iam";
+import { iamQuotaPolicies } from "./iamQuotas";
 import { lbPolicies } from "./lb";
 import { networkPolicies } from "./network";
 import { s3Policies } from "./s3";
@@ -24,6 +25,7 @@ export const allPolicies: Policy[] = [
     ...lbPolicies,
     ...accountPolicies,
     ...s3Policies,
+    ...iamQuotaPolicies,
     ...iamPolicies,
     ...registryPolicies,
 ];

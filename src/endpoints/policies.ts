@@ -2,7 +2,10 @@
  * Pure builders for the registry endpoints: service names and the endpoint
  * policy documents. An endpoint policy is a second gate in front of the
  * service (the caller's own IAM permissions still apply), so `Principal: "*"`
- * is the normal form and the scoping is done on actions and resources.
+ * is the normal form and the scoping is done on actions, resources and, for
+ * ECR, on the caller's account (a data perimeter: credentials of an unrelated
+ * account cannot use these endpoints, even to reach a repository that grants
+ * that account).
  */
 
 import { DESCRIBE_ACTIONS, PULL_ACTIONS, PUSH_ACTIONS } from "../iam";
@@ -57,6 +60,7 @@ export interface EndpointPolicyStatement {
     Principal: "*";
     Action: string[];
     Resource: string | string[];
+    Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 export interface EndpointPolicyDocument {
@@ -71,13 +75,35 @@ export interface EcrEndpointPolicyArgs {
     accounts: string[];
     /** Also allow `docker push` to those registries. */
     allowPush?: boolean;
+    /**
+     * An AWS Organization (`o-...`) whose principals may also use the endpoints,
+     * besides those of `accounts`.
+     */
+    principalOrgId?: string;
+    /**
+     * Drop the data perimeter: any principal, from any account, may use the
+     * endpoints (still only on the listed registries). Explicit widening only.
+     * @default false
+     */
+    allowAnyPrincipal?: boolean;
 }
+
+/** AWS Organizations ID (`o-` and 10 to 32 lower-case letters or digits). */
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 
 /**
  * Policy for the ecr.api and ecr.dkr endpoints: pulls (and pushes when asked)
  * only on the listed registries' repositories, plus the token call, which has
  * no resource type and must be allowed on `*`. Without that statement
  * `docker login` through the endpoint fails and nothing can be pulled.
+ *
+ * Data perimeter (default): every statement holds only for principals of the
+ * listed accounts (`aws:PrincipalAccount`), the stack's own among them, and,
+ * with `principalOrgId`, for principals of that organization
+ * (`aws:PrincipalOrgID`). Conditions in one statement are ANDed, so the
+ * organization gets its own copy of each statement. Both are global condition
+ * keys that endpoint policies support (AWS data perimeter guidance; IAM user
+ * guide, "AWS global condition context keys").
  */
 export function ecrEndpointPolicy(args: EcrEndpointPolicyArgs): EndpointPolicyDocument {
     const accounts = [...new Set(args.accounts)].sort();
@@ -90,32 +116,55 @@ export function ecrEndpointPolicy(args: EcrEndpointPolicyArgs): EndpointPolicyDo
             throw new Error(`\`registryAccounts\`: "${account}" is not a 12-digit AWS account ID`);
         }
     }
+    if (args.principalOrgId !== undefined && !ORGANIZATION_ID.test(args.principalOrgId)) {
+        throw new Error(
+            `\`principalOrgId\`: "${args.principalOrgId}" is not an AWS Organizations ID (o-xxxxxxxxxx)`,
+        );
+    }
+    if (args.principalOrgId !== undefined && args.allowAnyPrincipal) {
+        throw new Error(
+            "`principalOrgId` has no effect with `allowAnyPrincipal`: give one of them",
+        );
+    }
     endpointServiceName(args.region, "ecr.api"); // validates the region
     const repositories = accounts.map((a) => `arn:aws:ecr:${args.region}:${a}:repository/*`);
-    const statements: EndpointPolicyStatement[] = [
-        {
-            Sid: "AuthorizationToken",
-            Effect: "Allow",
-            Principal: "*",
-            Action: ["ecr:GetAuthorizationToken"],
-            Resource: "*",
-        },
+    const grants: Omit<EndpointPolicyStatement, "Effect" | "Principal">[] = [
+        { Sid: "AuthorizationToken", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
         {
             Sid: "PullFromListedRegistries",
-            Effect: "Allow",
-            Principal: "*",
             Action: [...PULL_ACTIONS, ...DESCRIBE_ACTIONS],
             Resource: repositories,
         },
     ];
     if (args.allowPush) {
-        statements.push({
+        grants.push({
             Sid: "PushToListedRegistries",
-            Effect: "Allow",
-            Principal: "*",
             Action: [...PUSH_ACTIONS],
             Resource: repositories,
         });
+    }
+    const statements: EndpointPolicyStatement[] = [];
+    for (const g of grants) {
+        const base = { Sid: g.Sid, Effect: "Allow" as const, Principal: "*" as const };
+        if (args.allowAnyPrincipal) {
+            statements.push({ ...base, Action: g.Action, Resource: g.Resource });
+            continue;
+        }
+        statements.push({
+            ...base,
+            Action: g.Action,
+            Resource: g.Resource,
+            Condition: { StringEquals: { "aws:PrincipalAccount": accounts } },
+        });
+        if (args.principalOrgId) {
+            statements.push({
+                ...base,
+                Sid: `${g.Sid}Organization`,
+                Action: g.Action,
+                Resource: g.Resource,
+                Condition: { StringEquals: { "aws:PrincipalOrgID": args.principalOrgId } },
+            });
+        }
     }
     return { Version: "2012-10-17", Statement: statements };
 }

@@ -145,12 +145,17 @@ describe("RegistryEndpoints", () => {
             expect(dkr).to.deep.equal(api);
             expect(api.Statement).to.have.length(2);
             const [token, pull] = api.Statement;
+            // The data perimeter: the same two accounts' principals, nobody else's.
+            const perimeter = {
+                StringEquals: { "aws:PrincipalAccount": [VENDOR, OWN].sort() },
+            };
             expect(token).to.deep.equal({
                 Sid: "AuthorizationToken",
                 Effect: "Allow",
                 Principal: "*",
                 Action: ["ecr:GetAuthorizationToken"],
                 Resource: "*",
+                Condition: perimeter,
             });
             expect(pull.Effect).to.equal("Allow");
             expect(pull.Principal).to.equal("*");
@@ -162,7 +167,7 @@ describe("RegistryEndpoints", () => {
             ]);
             const actions = api.Statement.flatMap((s) => s.Action as string[]);
             expect(actions.filter((a) => PUSH.includes(a))).to.deep.equal([]);
-            expect(api.Statement.some((s) => "Condition" in s)).to.equal(false);
+            expect(pull.Condition).to.deep.equal(perimeter);
         });
 
         it("gives logs and secretsmanager no custom policy (AWS's full-access default)", () => {
@@ -423,6 +428,7 @@ describe("RegistryEndpoints", () => {
                 Principal: "*",
                 Action: PUSH,
                 Resource: repos,
+                Condition: { StringEquals: { "aws:PrincipalAccount": ["999988887777"] } },
             });
         });
 
@@ -474,6 +480,7 @@ describe("RegistryEndpoints", () => {
                     allowWorldIngress: true,
                     registryAccounts: [VENDOR, OWN],
                     s3AdditionalResources: ["arn:aws:s3:::amazonlinux-2-repos-us-west-2/*"],
+                    principalOrgId: "o-exampleorg1",
                 }),
                 { region: "us-west-2", account: OWN },
             );
@@ -499,13 +506,29 @@ describe("RegistryEndpoints", () => {
             }
         });
 
-        it("ECR policy lists each account once, no push", () => {
+        it("ECR policy lists each account once, no push; the organization's principals get their own statements", () => {
             const doc = policyDoc(endpoint(r, "ecr-api").inputs.policy);
-            expect(doc.Statement).to.have.length(2);
-            expect(doc.Statement[1].Resource).to.deep.equal([
-                `arn:aws:ecr:us-west-2:${VENDOR}:repository/*`,
-                `arn:aws:ecr:us-west-2:${OWN}:repository/*`,
+            expect(doc.Statement.map((s) => [s.Sid, s.Condition])).to.deep.equal([
+                ["AuthorizationToken", { StringEquals: { "aws:PrincipalAccount": [VENDOR, OWN] } }],
+                [
+                    "AuthorizationTokenOrganization",
+                    { StringEquals: { "aws:PrincipalOrgID": "o-exampleorg1" } },
+                ],
+                [
+                    "PullFromListedRegistries",
+                    { StringEquals: { "aws:PrincipalAccount": [VENDOR, OWN] } },
+                ],
+                [
+                    "PullFromListedRegistriesOrganization",
+                    { StringEquals: { "aws:PrincipalOrgID": "o-exampleorg1" } },
+                ],
             ]);
+            for (const i of [2, 3]) {
+                expect(doc.Statement[i].Resource).to.deep.equal([
+                    `arn:aws:ecr:us-west-2:${VENDOR}:repository/*`,
+                    `arn:aws:ecr:us-west-2:${OWN}:repository/*`,
+                ]);
+            }
         });
 
         it("S3 policy adds the extra objects as s3:GetObject only", () => {
@@ -637,6 +660,16 @@ describe("RegistryEndpoints", () => {
                 "a bad account",
                 { registryAccounts: ["1111-2222-3333"] },
                 '`registryAccounts`: "1111-2222-3333" is not a 12-digit AWS account ID',
+            ],
+            [
+                "a bad organization ID",
+                { principalOrgId: "org-1" },
+                '`principalOrgId`: "org-1" is not an AWS Organizations ID (o-xxxxxxxxxx)',
+            ],
+            [
+                "an organization beside allowAnyPrincipal",
+                { principalOrgId: "o-exampleorg1", allowAnyPrincipal: true },
+                "`principalOrgId` has no effect with `allowAnyPrincipal`",
             ],
         ];
         for (const [what, patch, message] of bad) {

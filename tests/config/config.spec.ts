@@ -62,6 +62,9 @@ describe("config: valid stacks", () => {
         expect(cfg.endpoints!.placement).to.equal("all-azs");
         expect(cfg.endpoints!.allowPush).to.equal(false);
         expect(cfg.endpoints!.s3Interface).to.equal(false);
+        // The ECR endpoints' data perimeter is on unless widened explicitly.
+        expect(cfg.endpoints!.allowAnyPrincipal).to.equal(false);
+        expect(cfg.endpoints!.principalOrgId).to.equal(undefined);
         expect(cfg.nlp!.desiredCount).to.equal(2);
         expect(cfg.nlp!.logRetentionDays).to.equal(30);
         expect(cfg.repositories!.lifecycle).to.deep.equal({
@@ -428,6 +431,27 @@ describe("config: invalid stacks name the key and the rule", () => {
             (r) => (r[`${P}:endpoints`] = obj({ onPremisesCidrs: ["0.0.0.0/0"] })),
             `${P}:endpoints.onPremisesCidrs[0]`,
             /allowWorldIngress: true/,
+        ],
+        [
+            "an endpoints.principalOrgId that is not an organization ID",
+            (r) =>
+                (r[`${P}:endpoints`] = obj({
+                    registryAccounts: ["111122223333"],
+                    principalOrgId: "org-123",
+                })),
+            `${P}:endpoints.principalOrgId`,
+            /not an AWS Organizations ID/,
+        ],
+        [
+            "an organization beside allowAnyPrincipal (the perimeter would be gone anyway)",
+            (r) =>
+                (r[`${P}:endpoints`] = obj({
+                    registryAccounts: ["111122223333"],
+                    principalOrgId: "o-exampleorg1",
+                    allowAnyPrincipal: true,
+                })),
+            `${P}:endpoints.principalOrgId`,
+            /has no effect with endpoints.allowAnyPrincipal: true/,
         ],
         [
             "unknown optional endpoint name",

@@ -61,11 +61,14 @@ describe("endpoints/policies", () => {
     });
 
     describe("ecrEndpointPolicy", () => {
-        it("pull only: token on *, pull and read actions on each account's repositories", () => {
+        it("pull only: token on *, pull and read actions on each account's repositories, for those accounts' principals only", () => {
             const doc = ecrEndpointPolicy({
                 region: "us-west-2",
                 accounts: ["444455556666", "111122223333"],
             });
+            const perimeter = {
+                StringEquals: { "aws:PrincipalAccount": ["111122223333", "444455556666"] },
+            };
             expect(doc).to.deep.equal({
                 Version: "2012-10-17",
                 Statement: [
@@ -75,6 +78,7 @@ describe("endpoints/policies", () => {
                         Principal: "*",
                         Action: ["ecr:GetAuthorizationToken"],
                         Resource: "*",
+                        Condition: perimeter,
                     },
                     {
                         Sid: "PullFromListedRegistries",
@@ -85,9 +89,74 @@ describe("endpoints/policies", () => {
                             "arn:aws:ecr:us-west-2:111122223333:repository/*",
                             "arn:aws:ecr:us-west-2:444455556666:repository/*",
                         ],
+                        Condition: perimeter,
                     },
                 ],
             });
+        });
+        it("principalOrgId adds a copy of each statement for the organization's principals", () => {
+            const doc = ecrEndpointPolicy({
+                region: "us-west-2",
+                accounts: ["444455556666"],
+                allowPush: true,
+                principalOrgId: "o-abcdefghij",
+            });
+            expect(doc.Statement.map((s) => [s.Sid, s.Condition])).to.deep.equal([
+                [
+                    "AuthorizationToken",
+                    { StringEquals: { "aws:PrincipalAccount": ["444455556666"] } },
+                ],
+                [
+                    "AuthorizationTokenOrganization",
+                    { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" } },
+                ],
+                [
+                    "PullFromListedRegistries",
+                    { StringEquals: { "aws:PrincipalAccount": ["444455556666"] } },
+                ],
+                [
+                    "PullFromListedRegistriesOrganization",
+                    { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" } },
+                ],
+                [
+                    "PushToListedRegistries",
+                    { StringEquals: { "aws:PrincipalAccount": ["444455556666"] } },
+                ],
+                [
+                    "PushToListedRegistriesOrganization",
+                    { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" } },
+                ],
+            ]);
+            // The copies grant exactly what the account statements grant.
+            expect(doc.Statement[3].Action).to.deep.equal(doc.Statement[2].Action);
+            expect(doc.Statement[3].Resource).to.deep.equal(doc.Statement[2].Resource);
+        });
+        it("allowAnyPrincipal drops the perimeter (an explicit widening), and refuses an organization beside it", () => {
+            const doc = ecrEndpointPolicy({
+                region: "us-west-2",
+                accounts: ["444455556666"],
+                allowAnyPrincipal: true,
+            });
+            expect(doc.Statement.map((s) => s.Sid)).to.deep.equal([
+                "AuthorizationToken",
+                "PullFromListedRegistries",
+            ]);
+            expect(doc.Statement.some((s) => "Condition" in s)).to.equal(false);
+            expect(() =>
+                ecrEndpointPolicy({
+                    region: "us-west-2",
+                    accounts: ["444455556666"],
+                    allowAnyPrincipal: true,
+                    principalOrgId: "o-abcdefghij",
+                }),
+            ).to.throw("`principalOrgId` has no effect with `allowAnyPrincipal`");
+            expect(() =>
+                ecrEndpointPolicy({
+                    region: "us-west-2",
+                    accounts: ["444455556666"],
+                    principalOrgId: "o-ABC",
+                }),
+            ).to.throw('`principalOrgId`: "o-ABC" is not an AWS Organizations ID');
         });
         it("allowPush adds exactly the four push actions on the same repositories", () => {
             const doc = ecrEndpointPolicy({
@@ -102,6 +171,7 @@ describe("endpoints/policies", () => {
                 Principal: "*",
                 Action: PUSH,
                 Resource: ["arn:aws:ecr:ap-southeast-1:123456789012:repository/*"],
+                Condition: { StringEquals: { "aws:PrincipalAccount": ["123456789012"] } },
             });
         });
         it("drops duplicate accounts and sorts them, so config order causes no diff", () => {
@@ -132,7 +202,7 @@ describe("endpoints/policies", () => {
                 "12-digit",
             );
         });
-        it("property: every statement allows, carries no condition, and push appears iff allowPush", () => {
+        it("property: every statement allows, only for the listed accounts' principals, and push appears iff allowPush", () => {
             const account = fc.stringMatching(/^\d{12}$/);
             fc.assert(
                 fc.property(
@@ -151,7 +221,12 @@ describe("endpoints/policies", () => {
                         expect(
                             doc.Statement.every((s) => s.Effect === "Allow" && s.Principal === "*"),
                         ).to.equal(true);
-                        expect(doc.Statement.every((s) => !("Condition" in s))).to.equal(true);
+                        const principals = [...new Set(accounts)].sort();
+                        for (const s of doc.Statement) {
+                            expect(s.Condition).to.deep.equal({
+                                StringEquals: { "aws:PrincipalAccount": principals },
+                            });
+                        }
                         expect(actions.filter((a) => PUSH.includes(a))).to.have.length(
                             push ? 4 : 0,
                         );

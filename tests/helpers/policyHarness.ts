@@ -40,16 +40,13 @@ function noTypedAccess(): never {
     throw new Error("rules must not use isType/asType: the pack does not depend on @pulumi/aws");
 }
 
-/** Runs a resource policy on one resource; returns the violation messages. */
-export function runResource(
-    policy: ResourceValidationPolicy,
+function resourceArgs(
     type: string,
     props: Record<string, unknown>,
-    options: { config?: object; name?: string } = {},
-): string[] {
+    options: { config?: object; name?: string },
+): ResourceValidationArgs {
     const name = options.name ?? "res";
-    const messages: string[] = [];
-    const args: ResourceValidationArgs = {
+    return {
         type,
         props: proxy.unknownCheckingProxy(props),
         urn: urnOf(type, name),
@@ -63,15 +60,50 @@ export function runResource(
             throw new NotApplicable(reason);
         },
     };
-    const validations = policy.validateResource
+}
+
+function validationsOf(policy: ResourceValidationPolicy) {
+    return policy.validateResource
         ? Array.isArray(policy.validateResource)
             ? policy.validateResource
             : [policy.validateResource]
         : [];
-    for (const v of validations) {
+}
+
+/** Runs a resource policy on one resource; returns the violation messages. */
+export function runResource(
+    policy: ResourceValidationPolicy,
+    type: string,
+    props: Record<string, unknown>,
+    options: { config?: object; name?: string } = {},
+): string[] {
+    const messages: string[] = [];
+    const args = resourceArgs(type, props, options);
+    for (const v of validationsOf(policy)) {
         try {
             const r = v(args, (m) => messages.push(m));
-            if (r instanceof Promise) throw new Error("the harness runs synchronous rules only");
+            if (r instanceof Promise) {
+                throw new Error(`${policy.name} is asynchronous: use runResourceAsync`);
+            }
+        } catch (e) {
+            if (!(e instanceof NotApplicable)) throw e;
+        }
+    }
+    return messages;
+}
+
+/** `runResource` for rules that return a promise (the engine awaits them), awaited. */
+export async function runResourceAsync(
+    policy: ResourceValidationPolicy,
+    type: string,
+    props: Record<string, unknown>,
+    options: { config?: object; name?: string } = {},
+): Promise<string[]> {
+    const messages: string[] = [];
+    const args = resourceArgs(type, props, options);
+    for (const v of validationsOf(policy)) {
+        try {
+            await v(args, (m) => messages.push(m));
         } catch (e) {
             if (!(e instanceof NotApplicable)) throw e;
         }

