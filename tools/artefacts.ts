@@ -4,6 +4,7 @@ import { BundleSource, OnPremDnsInput, renderOnPremDns } from "../src/dns/onprem
 import { renderOnPremProxy } from "../src/proxy/onpremProxy";
 import { CostEstimate, estimateCost, formatCostTable, loadPrices } from "../src/report/cost";
 import { architectureMarkdown, renderDot, renderSvg } from "../src/report/diagram";
+import { registrySettings } from "../src/ecr/registryWide";
 import type { Plan } from "../src/report/plan";
 import { formatViolations } from "./policy";
 import { Worker } from "worker_threads";
@@ -184,6 +185,25 @@ export function countByType(plan: Plan): [string, number][] {
     return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
+/**
+ * What the stack owns registry-wide (one per account and region): `pulumi up`
+ * replaces what was set outside the stack, `pulumi destroy` removes it.
+ */
+function registrySettingsSection(plan: Plan): string {
+    const settings = registrySettings(plan);
+    if (settings.length === 0)
+        return "### Registry-wide settings\n\nnone: this stack owns no setting of a whole registry";
+    return [
+        "### Registry-wide settings",
+        "",
+        "This stack owns these settings of a whole registry: `pulumi up` replaces whatever was set outside it, and `pulumi destroy` removes them. Only one stack per registry may declare each.",
+        "",
+        ...settings.map(
+            (s) => `- ${s.label} of registry ${s.account}/${s.region} (\`${s.configKey}\`)`,
+        ),
+    ].join("\n");
+}
+
 export function summary(plan: Plan, cost = estimate(plan)): string {
     return [
         `## Stack \`${plan.stack}\`: ${plan.resources.length} resources`,
@@ -193,6 +213,8 @@ export function summary(plan: Plan, cost = estimate(plan)): string {
         ...countByType(plan).map(([type, n]) => `| \`${type}\` | ${n} |`),
         "",
         formatCostTable(cost),
+        "",
+        registrySettingsSection(plan),
         "",
         "### Outputs",
         "",

@@ -4,6 +4,7 @@ import { displayPath, runCli, UserError } from "./cli";
 import { hasMandatory } from "./policy";
 import { loadStackFile, planStack, ROOT, stackFiles } from "./plan";
 import { AccessMatrices, writeArtefacts, countByType } from "./artefacts";
+import { RegistrySetting, registryConflicts, registrySettings } from "../src/ecr/registryWide";
 
 /**
  * `npm start`: plans every Pulumi.<stack>.yaml in the repository in one
@@ -50,6 +51,7 @@ export async function main(argv: string[] = []): Promise<number> {
     const rows: string[][] = [];
     const failed = new Set<string>();
     const problems: string[] = [];
+    const owners: { stackFile: string; settings: RegistrySetting[] }[] = [];
     let exit = 0;
     let files: string[];
     try {
@@ -79,6 +81,7 @@ export async function main(argv: string[] = []): Promise<number> {
         try {
             const plan = await planStack({ stackFile: file, stackOutputs: outputs });
             outputs[plan.stack] = plan.outputs;
+            owners.push({ stackFile: file, settings: registrySettings(plan) });
             const { cost } = writeArtefacts(plan, path.join(args.outDir, plan.stack));
             access.write(plan, path.join(args.outDir, plan.stack));
             const mandatory = plan.violations.filter(
@@ -109,6 +112,13 @@ export async function main(argv: string[] = []): Promise<number> {
         }
     }
     await access.done();
+    // Two stacks that own the same registry-wide setting undo each other on every `pulumi up`.
+    for (const c of registryConflicts(owners)) {
+        problems.push(
+            `${c.stackFiles.map(displayPath).join(" and ")} both own the ${c.setting.label} of registry ${c.setting.account}/${c.setting.region} (${c.setting.configKey}): there is one per registry, so each \`pulumi up\` replaces the other's; declare it in one of these stacks only`,
+        );
+        exit = 2;
+    }
     for (const p of problems) process.stderr.write(`${p}\n\n`);
     process.stdout.write(
         `${table(["stack", "resources", "largest types", "est. $/month", "violations", "result", "time"], rows)}\n`,
