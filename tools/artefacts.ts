@@ -2,7 +2,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { OnPremDnsInput, renderOnPremDns } from "../src/dns/onprem";
 import { CostEstimate, estimateCost, formatCostTable, loadPrices } from "../src/report/cost";
-import { architectureMarkdown, renderDot, renderSvg } from "../src/report/diagram";
+import {
+    architectureMarkdown,
+    buildArchitecture,
+    renderDot,
+    renderSvg,
+} from "../src/report/diagram";
 import type { Plan } from "../src/report/plan";
 import { formatViolations } from "./policy";
 
@@ -25,8 +30,10 @@ export function writeArtefacts(plan: Plan, dir: string): { files: string[]; cost
     const cost = estimate(plan);
     write("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
     write("summary.md", `${summary(plan, cost)}\n`);
-    write("architecture.md", architectureMarkdown(plan, { region }));
-    const svg = renderSvg(renderDot(plan, { region }));
+    // One model for both pictures.
+    const arch = buildArchitecture(plan, { region });
+    write("architecture.md", architectureMarkdown(plan, { region }, arch));
+    const svg = renderSvg(renderDot(plan, { region }, arch));
     if (svg) write("architecture.svg", svg);
 
     const onPrem = plan.outputs.onPremDns as OnPremDnsInput | undefined;
