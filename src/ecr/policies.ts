@@ -240,7 +240,8 @@ export function pushPullIdentityPolicy(
             throw new Error(`\`repositoryArns\` "${a}" is not an ECR repository ARN.`);
     });
     const home = unique(repositoryArns);
-    const replicas = unique(replicaRepositoryArns).filter((a) => !home.includes(a));
+    const homeSet = new Set(home);
+    const replicas = unique(replicaRepositoryArns).filter((a) => !homeSet.has(a));
     const statements: PolicyStatement[] = [
         { Sid: "RegistryLogin", Effect: "Allow", Action: AUTH_ACTION, Resource: "*" },
         {
