@@ -3,7 +3,12 @@ import * as path from "path";
 import { BundleSource, OnPremDnsInput, renderOnPremDns } from "../src/dns/onprem";
 import { renderOnPremProxy } from "../src/proxy/onpremProxy";
 import { CostEstimate, estimateCost, formatCostTable, loadPrices } from "../src/report/cost";
-import { architectureMarkdown, renderDot, renderSvg } from "../src/report/diagram";
+import {
+    architectureMarkdown,
+    buildArchitecture,
+    renderDot,
+    renderSvg,
+} from "../src/report/diagram";
 import { registrySettings } from "../src/ecr/registryWide";
 import type { Plan } from "../src/report/plan";
 import { formatViolations } from "./policy";
@@ -31,8 +36,10 @@ export function writeArtefacts(plan: Plan, dir: string): { files: string[]; cost
     const cost = estimate(plan);
     write("plan.json", `${JSON.stringify(plan, null, 2)}\n`);
     write("summary.md", `${summary(plan, cost)}\n`);
-    write("architecture.md", architectureMarkdown(plan, { region }));
-    const svg = renderSvg(renderDot(plan, { region }));
+    // One model for both pictures.
+    const arch = buildArchitecture(plan, { region });
+    write("architecture.md", architectureMarkdown(plan, { region }, arch));
+    const svg = renderSvg(renderDot(plan, { region }, arch));
     if (svg) write("architecture.svg", svg);
 
     const onPrem = plan.outputs.onPremDns as OnPremDnsInput | undefined;

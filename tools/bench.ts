@@ -9,19 +9,36 @@ import { runCli } from "./cli";
 /**
  * `npm run bench`: prints figures, asserts nothing (speed is measured here,
  * never in the test suite).
- *  1. Wall time of `npm start` and of each stack's `npm run plan` against the
- *     floor `node -e 'require("@pulumi/aws")'` (goal: npm start within 2.5x, with the
- *     access matrices and the IAM rule included), then what those two cost in-process.
- *  2. A scale series for the vendor stack: 10, 100 and 1,000 consumer
+ *  1. `start`: wall time of `npm start` and of each stack's `npm run plan`
+ *     against the floor `node -e 'require("@pulumi/aws")'` (goal: npm start
+ *     within 2.5x).
+ *  `iam`: what the access matrices and the IAM rule cost inside `npm start`.
+ *  2. `accounts`: the vendor stack with 10, 100, 290 and 1,000 consumer
  *     accounts by 5 and 50 repositories: resources, plan time, peak memory and
- *     the largest repository policy (goal: none over 10,240 characters; time
- *     growing linearly).
+ *     the largest repository policy (goal: none over 10,240 characters).
+ *  3. `repositories`: the vendor stack with 100, 1,000, 2,000 and 4,000
+ *     repositories in 40 namespaces, granted to an organization: the whole
+ *     plan (program, policies, plan.json, summary, pictures) with its time,
+ *     CPU time, peak RSS and resources, and t(4000)/t(1000) measured in the
+ *     same run (goals: <= 4.5, peak RSS <= 1.5 GB at 4,000).
+ *
+ * `BENCH_ONLY=repositories npm run bench` (or `npm run bench -- --only
+ * repositories`) runs one section; a comma-separated list runs several.
+ * `BENCH_RUNS` sets the runs behind each median of section 1 (default 3),
+ * `BENCH_SERIES_RUNS` those of section 3 (default 3),
+ * `BENCH_REPOSITORIES` the series of section 3 (default 100,1000,2000,4000),
+ * `BENCH_REPLICATION_REGIONS` (comma-separated; empty for none) where they replicate.
+ * Each point of sections 2 and 3 is a fresh process. The machine may be
+ * shared: CPU time is printed beside wall time, and ratios come from one run.
  */
 
 const ROOT = path.resolve(__dirname, "..");
 const NODE = process.execPath;
 const TS = ["-r", path.join(ROOT, "tools/register.js")];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SERIES_RUNS = Number(process.env.BENCH_SERIES_RUNS ?? 3);
+const SECTIONS = ["start", "iam", "accounts", "repositories"] as const;
+type Section = (typeof SECTIONS)[number];
 
 function timed(
     cmd: string,
@@ -79,20 +96,33 @@ function vendorStackFile(dir: string, accounts: number, repositories: number): s
 
 interface ChildResult {
     ok: boolean;
+    /** Wall time of the plan, without process start and module loading. */
     ms: number;
+    /** CPU time (user + system) of the same span, all threads (GC included). */
+    cpuMs: number;
     resources: number;
     peakRssMb: number;
     largestPolicy: number;
     error?: string;
 }
 
-/** Runs inside the child: plans one stack file and reports its own figures. */
-async function child(file: string): Promise<void> {
+/**
+ * Runs inside the child: plans one stack file and reports its own figures.
+ * With `outDir` it also writes every artefact, as `npm run plan` does.
+ */
+async function child(file: string, outDir?: string): Promise<void> {
     const { planStack } = require("./plan") as typeof import("./plan");
+    const { writeArtefacts } = require("./artefacts") as typeof import("./artefacts");
     const start = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
+    const cpuMs = () => {
+        const used = process.cpuUsage(cpu);
+        return (used.user + used.system) / 1000;
+    };
     let result: ChildResult;
     try {
         const plan: Plan = await planStack({ stackFile: file });
+        if (outDir) writeArtefacts(plan, path.join(outDir, plan.stack));
         const policies = plan.resources
             .filter(
                 (r) =>
@@ -103,6 +133,7 @@ async function child(file: string): Promise<void> {
         result = {
             ok: true,
             ms: Number(process.hrtime.bigint() - start) / 1e6,
+            cpuMs: cpuMs(),
             resources: plan.resources.length,
             peakRssMb: process.resourceUsage().maxRSS / 1024,
             largestPolicy: Math.max(0, ...policies),
@@ -111,29 +142,31 @@ async function child(file: string): Promise<void> {
         result = {
             ok: false,
             ms: Number(process.hrtime.bigint() - start) / 1e6,
+            cpuMs: cpuMs(),
             resources: 0,
             peakRssMb: process.resourceUsage().maxRSS / 1024,
             largestPolicy: 0,
             error: (e as Error).message.split("\n").slice(-1)[0].trim(),
         };
     }
-    // Exit once stdout has drained (never process.exit() after a write to a pipe).
     process.stdout.write(`BENCH ${JSON.stringify(result)}\n`);
-    process.exitCode = 0;
+    process.exit(0);
 }
 
-function scalePoint(file: string): ChildResult & { wallMs: number } {
-    const r = timed(NODE, [...TS, __filename, "--child", file]);
+function scalePoint(file: string, outDir?: string): ChildResult & { wallMs: number } {
+    const r = timed(NODE, [
+        ...TS,
+        __filename,
+        "--child",
+        file,
+        ...(outDir ? ["--out-dir", outDir] : []),
+    ]);
     const line = r.stdout.split("\n").find((l) => l.startsWith("BENCH "));
     if (!line) throw new Error(`bench child failed: ${r.stderr.slice(-2000)}`);
     return { ...(JSON.parse(line.slice(6)) as ChildResult), wallMs: r.ms };
 }
 
-function main(): void {
-    console.log(
-        `ecr-private-access benchmark: node ${process.version}, ${os.cpus().length} cores, median of ${RUNS} runs\n`,
-    );
-
+function startSection(): void {
     const floor = median("floor", NODE, ["-e", 'require("@pulumi/aws")']);
     const start = median("npm start", "npm", ["start", "--silent"]);
     console.log("| what | wall time | x floor |");
@@ -159,10 +192,9 @@ function main(): void {
     console.log(
         `\nGoal: npm start within 2.5x the floor: ${start / floor <= 2.5 ? "met" : "NOT met"} (${(start / floor).toFixed(2)}x).\n`,
     );
-    const iam = timed(NODE, [...TS, __filename, "--iam-child"]);
-    if (iam.code !== 0) throw new Error(`IAM bench failed: ${iam.stderr.slice(-2000)}`);
-    console.log(iam.stdout);
+}
 
+function accountsSection(): void {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stacks-"));
     console.log(
         "Vendor stack at scale (each point a fresh process; plan time excludes process start):\n",
@@ -206,6 +238,87 @@ function main(): void {
     console.log(
         `Any repository policy over 10,240 characters: ${overLimit ? "YES (goal missed)" : "no"}`,
     );
+}
+
+/** The vendor stack of section 3: `repositories` names in 40 namespaces, an organization grant. */
+function repositoriesStackFile(dir: string, repositories: number, replication: string[]): string {
+    const doc = {
+        config: {
+            "aws:region": "us-east-2",
+            "aws:allowedAccountIds": ["111122223333"],
+            "ecr-private-access:accountId": "111122223333",
+            "ecr-private-access:repositories": {
+                names: Array.from({ length: repositories }, (_, i) => `team-${i % 40}/app-${i}`),
+                consumers: { organizationId: "o-a1b2c3d4e5" },
+                ...(replication.length > 0 ? { replicationRegions: replication } : {}),
+                codeBuild: true,
+            },
+        },
+    };
+    const file = path.join(dir, `Pulumi.bench-repositories-${repositories}.yaml`);
+    fs.writeFileSync(file, YAML.stringify(doc));
+    return file;
+}
+
+function repositoriesSection(): void {
+    console.log("");
+    const series = (process.env.BENCH_REPOSITORIES ?? "100,1000,2000,4000")
+        .split(",")
+        .map((n) => Number(n.trim()));
+    const replication = (process.env.BENCH_REPLICATION_REGIONS ?? "us-west-2")
+        .split(",")
+        .map((r) => r.trim())
+        .filter((r) => r !== "");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-repositories-"));
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-repositories-out-"));
+    console.log(
+        `Vendor stack by repositories (40 namespaces, organization grant, ${replication.length > 0 ? `replicated to ${replication.join(", ")}` : "no replication"}; the whole plan with every artefact; each run a fresh process; median of ${SERIES_RUNS} runs, peak RSS the highest; plan time excludes process start):\n`,
+    );
+    console.log(
+        "| repositories | result | resources | plan time | CPU time | process wall | peak RSS |",
+    );
+    console.log("|---:|---|---:|---:|---:|---:|---:|");
+    const points = new Map<number, ChildResult & { wallMs: number }>();
+    for (const n of series) {
+        const file = repositoriesStackFile(dir, n, replication);
+        const runs = Array.from({ length: SERIES_RUNS }, () => scalePoint(file, out));
+        const mid = (f: (p: (typeof runs)[number]) => number) =>
+            runs.map(f).sort((x, y) => x - y)[Math.floor(runs.length / 2)];
+        const failed = runs.find((r) => !r.ok);
+        const p = {
+            ...(failed ?? runs[0]),
+            ms: mid((r) => r.ms),
+            cpuMs: mid((r) => r.cpuMs),
+            wallMs: mid((r) => r.wallMs),
+            peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+        };
+        points.set(n, p);
+        console.log(
+            `| ${n} | ${p.ok ? "planned" : `failed: ${p.error}`} | ${p.resources} | ${fmt(p.ms)} | ${fmt(p.cpuMs)} | ${fmt(p.wallMs)} | ${p.peakRssMb.toFixed(0)} MB |`,
+        );
+    }
+    fs.rmSync(out, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+    console.log("");
+    const a = points.get(1000);
+    const b = points.get(4000);
+    if (a?.ok && b?.ok) {
+        const wall = b.ms / a.ms;
+        const cpu = b.cpuMs / a.cpuMs;
+        console.log(
+            `t(4000)/t(1000): ${wall.toFixed(2)} by plan time, ${cpu.toFixed(2)} by CPU time (goal <= 4.5: ${wall <= 4.5 ? "met" : "NOT met"})`,
+        );
+        console.log(
+            `Peak RSS at 4,000 repositories: ${b.peakRssMb.toFixed(0)} MB (goal <= 1,536 MB: ${b.peakRssMb <= 1536 ? "met" : "NOT met"})`,
+        );
+    }
+}
+
+/** What the access matrices and the IAM rule cost inside `npm start`, in a child process. */
+function iamSection(): void {
+    const iam = timed(NODE, [...TS, __filename, "--iam-child"]);
+    if (iam.code !== 0) throw new Error(`IAM bench failed: ${iam.stderr.slice(-2000)}`);
+    console.log(iam.stdout);
 }
 
 /**
@@ -252,21 +365,46 @@ async function iamChild(): Promise<void> {
     process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+function sections(argv: string[]): Section[] {
+    const i = argv.indexOf("--only");
+    const only = i >= 0 ? argv[i + 1] : process.env.BENCH_ONLY;
+    if (!only) return [...SECTIONS];
+    const wanted = only.split(",").map((s) => s.trim());
+    for (const w of wanted) {
+        if (!(SECTIONS as readonly string[]).includes(w)) {
+            throw new Error(`unknown bench section "${w}"; one of ${SECTIONS.join(", ")}`);
+        }
+    }
+    return SECTIONS.filter((s) => wanted.includes(s));
+}
+
+function main(argv: string[]): void {
+    const chosen = sections(argv);
+    console.log(
+        `ecr-private-access benchmark: node ${process.version}, ${os.cpus().length} cores, load average ${os
+            .loadavg()
+            .map((l) => l.toFixed(1))
+            .join(" ")}; median of ${RUNS} runs where noted\n`,
+    );
+    if (chosen.includes("start")) startSection();
+    if (chosen.includes("iam")) iamSection();
+    if (chosen.includes("accounts")) accountsSection();
+    if (chosen.includes("repositories")) repositoriesSection();
+}
+
 if (require.main === module) {
     const i = process.argv.indexOf("--child");
     if (i >= 0) {
-        void child(process.argv[i + 1]);
+        const o = process.argv.indexOf("--out-dir");
+        void child(process.argv[i + 1], o >= 0 ? process.argv[o + 1] : undefined);
     } else if (process.argv.includes("--iam-child")) {
-        iamChild().then(
-            () => process.exit(0),
-            (e) => {
-                process.stderr.write(`${(e as Error).stack}\n`);
-                process.exit(1);
-            },
-        );
+        void runCli("bench", async () => {
+            await iamChild();
+            return 0;
+        });
     } else {
         void runCli("bench", () => {
-            main();
+            main(process.argv.slice(2));
             return 0;
         });
     }

@@ -2,6 +2,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { mockCloud, MockCloudExtras } from "./mockCloud";
+import { tunePlanProcess } from "./planProcess";
 import type { PlanResource } from "../src/report/plan";
 
 /**
@@ -50,6 +51,8 @@ function observe(method: "registerResource" | "readResource", inputsOf: (req: an
 }
 observe("registerResource", (req) => req.getObject());
 observe("readResource", (req) => req.getProperties());
+// The SDK's per-resource work the plan never uses, and a bounded heap (tools/planProcess.ts).
+tunePlanProcess();
 
 /** Turns the wire form into plain JSON: secrets become "[secret]", unknowns "[unknown]". */
 export function plain(value: unknown): unknown {

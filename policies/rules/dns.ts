@@ -4,11 +4,13 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import {
     TYPES,
+    StackResources,
     answersForEcr,
     allowListCovers,
     configOf,
     isBareEcrName,
     isEcrServiceName,
+    indexStack,
     isEndpointDnsName,
     isInAwsNamespace,
     isKnown,
@@ -29,7 +31,7 @@ const zoneKeys = (z: PolicyResource): string[] => {
 
 /** The zone a record belongs to: its (normalized) name, "external" (not in this stack) or unknown. */
 function zoneNameOf(
-    resources: PolicyResource[],
+    resources: StackResources,
     record: PolicyResource,
 ): string | "external" | undefined {
     const ref = resolveRef(resources, record, "zoneId", TYPES.zone, zoneKeys);
@@ -45,7 +47,7 @@ function zoneNameOf(
  * be qualified, so such records are judged only when written absolute.
  */
 export function fqdnOfRecord(
-    resources: PolicyResource[],
+    resources: StackResources,
     record: PolicyResource,
 ): string | undefined {
     const p = plain(record.props);
@@ -73,11 +75,12 @@ export const ecrDnsCnameNotA: StackValidationPolicy = {
         "Route 53 records for names under api.ecr.<region>.amazonaws.com or dkr.ecr.<region>.amazonaws.com (relative or absolute, wildcards included) must be CNAMEs or alias records to an interface endpoint DNS name (*.vpce.amazonaws.com), never A/AAAA records with literal IPs, which break when the endpoint is replaced.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        for (const record of ofType(args.resources, TYPES.record)) {
+        const stack = indexStack(args.resources);
+        for (const record of ofType(stack, TYPES.record)) {
             const p = plain(record.props);
             const type = p["type"];
             if (typeof type !== "string" || isUnknown(type)) continue;
-            const fqdn = fqdnOfRecord(args.resources, record);
+            const fqdn = fqdnOfRecord(stack, record);
             if (fqdn === undefined || !answersForEcr(fqdn)) continue;
             const t = type.toUpperCase();
             const aliases = p["aliases"];
@@ -135,7 +138,8 @@ export const noApexOverridesDefaults: NoApexOverridesConfig = {
 };
 
 /** Zones that are private: inline `vpcs`, or associated through a ZoneAssociation. Undefined if unknown. */
-function privateZones(resources: PolicyResource[]): Map<PolicyResource, boolean | undefined> {
+function privateZones(stackResources: StackResources): Map<PolicyResource, boolean | undefined> {
+    const resources = indexStack(stackResources);
     const associated = new Set<PolicyResource>();
     for (const a of ofType(resources, TYPES.zoneAssociation)) {
         const ref = resolveRef(resources, a, "zoneId", TYPES.zone, zoneKeys);
@@ -176,7 +180,8 @@ export const noApexOverrides: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const cfg = configOf(args, noApexOverridesDefaults);
-        const privacy = privateZones(args.resources);
+        const stack = indexStack(args.resources);
+        const privacy = privateZones(stack);
         for (const [zone, isPrivate] of privacy) {
             const name = plain(zone.props)["name"];
             if (isPrivate !== true || typeof name !== "string" || isUnknown(name)) continue;
@@ -188,7 +193,7 @@ export const noApexOverrides: StackValidationPolicy = {
                 zone.urn,
             );
         }
-        for (const record of ofType(args.resources, TYPES.record)) {
+        for (const record of ofType(stack, TYPES.record)) {
             const p = plain(record.props);
             const type = p["type"];
             const rname = p["name"];
@@ -199,7 +204,7 @@ export const noApexOverrides: StackValidationPolicy = {
                 isUnknown(rname)
             )
                 continue;
-            const zoneName = zoneNameOf(args.resources, record);
+            const zoneName = zoneNameOf(stack, record);
             if (zoneName === undefined || zoneName === "external") continue;
             if (recordFqdn(rname, zoneName) !== zoneName) continue;
             const t = type.toUpperCase();

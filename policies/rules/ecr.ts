@@ -7,12 +7,14 @@ import type {
 import {
     TYPES,
     Statement,
+    StackResources,
     awsPrincipals,
     configOf,
     containsUnknown,
     forType,
     grantedActions,
     hasCondition,
+    indexStack,
     isKnown,
     isUnknown,
     ofType,
@@ -225,7 +227,7 @@ function principalAccount(p: string): string | undefined {
 }
 
 /** The repository's own account: from the policy's registryId, else the repository's registryId/ARN. */
-function ownAccounts(resources: PolicyResource[], policy: PolicyResource): string[] {
+function ownAccounts(resources: StackResources, policy: PolicyResource): string[] {
     const out: string[] = [];
     const add = (v: unknown) => {
         if (typeof v === "string" && isKnown(v) && /^\d{12}$/.test(v)) out.push(v);
@@ -267,13 +269,11 @@ export const ecrConsumersPullOnly: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const cfg = configOf(args, pullOnlyDefaults);
-        for (const policy of ofType(args.resources, TYPES.repositoryPolicy)) {
+        const stack = indexStack(args.resources);
+        for (const policy of ofType(stack, TYPES.repositoryPolicy)) {
             const statements = policyStatements(plain(policy.props));
             if (statements === undefined || statements === "invalid") continue;
-            const own = new Set([
-                ...ownAccounts(args.resources, policy),
-                ...cfg.publisherAccountIds,
-            ]);
+            const own = new Set([...ownAccounts(stack, policy), ...cfg.publisherAccountIds]);
             statements.forEach((st, i) => {
                 if (st.Effect !== "Allow") return;
                 if (typeof st.Sid === "string" && cfg.allowedPushSids.includes(st.Sid)) return;

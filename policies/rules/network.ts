@@ -7,6 +7,7 @@ import type {
 import {
     TYPES,
     Statement,
+    StackResources,
     asStrings,
     conditionKeys,
     configOf,
@@ -14,6 +15,7 @@ import {
     coversResource,
     forType,
     grantedActions,
+    indexStack,
     isUnknown,
     isWorldCidr,
     ofType,
@@ -40,13 +42,14 @@ export interface Ingress {
     cidrsUnknown: boolean;
 }
 
-function groupOf(resources: PolicyResource[], rule: PolicyResource): Ingress["group"] {
+function groupOf(resources: StackResources, rule: PolicyResource): Ingress["group"] {
     const ref = resolveRef(resources, rule, "securityGroupId", TYPES.securityGroup);
     return ref.kind === "resolved" ? ref.targets[0] : ref.kind;
 }
 
 /** Every ingress permission in the stack: inline `ingress`, SecurityGroupRule and SecurityGroupIngressRule. */
-export function collectIngress(resources: PolicyResource[]): Ingress[] {
+export function collectIngress(stackResources: StackResources): Ingress[] {
+    const resources = indexStack(stackResources);
     const out: Ingress[] = [];
     for (const sg of ofType(resources, TYPES.securityGroup)) {
         const ingress = plain(sg.props)["ingress"];
@@ -118,16 +121,14 @@ export const endpointSgIngressHttpsOnly: StackValidationPolicy = {
         "Security groups attached to interface VPC endpoints may allow ingress only on TCP 443 and never from 0.0.0.0/0 or ::/0 (Checkov CKV_AWS_260, CKV_AWS_277).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
+        const stack = indexStack(args.resources);
         const groups = new Set<PolicyResource>();
-        for (const ep of ofType(args.resources, TYPES.vpcEndpoint).filter(isInterfaceEndpoint)) {
-            resolveRefList(
-                args.resources,
-                ep,
-                "securityGroupIds",
-                TYPES.securityGroup,
-            ).targets.forEach((g) => groups.add(g));
+        for (const ep of ofType(stack, TYPES.vpcEndpoint).filter(isInterfaceEndpoint)) {
+            resolveRefList(stack, ep, "securityGroupIds", TYPES.securityGroup).targets.forEach(
+                (g) => groups.add(g),
+            );
         }
-        for (const ing of collectIngress(args.resources)) {
+        for (const ing of collectIngress(stack)) {
             if (typeof ing.group === "string" || !groups.has(ing.group)) continue;
             const sg = `endpoint security group "${ing.group.name}"`;
             const proto = ing.protocol;
@@ -180,14 +181,15 @@ export const noWorldIngressExceptLb: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const cfg = configOf(args, worldIngressDefaults);
+        const stack = indexStack(args.resources);
         const lbGroups = new Set<PolicyResource>();
         let lbGroupsUnknown = false;
-        for (const lb of ofType(args.resources, TYPES.loadBalancer)) {
-            const r = resolveRefList(args.resources, lb, "securityGroups", TYPES.securityGroup);
+        for (const lb of ofType(stack, TYPES.loadBalancer)) {
+            const r = resolveRefList(stack, lb, "securityGroups", TYPES.securityGroup);
             r.targets.forEach((g) => lbGroups.add(g));
             lbGroupsUnknown ||= r.unknown;
         }
-        for (const ing of collectIngress(args.resources)) {
+        for (const ing of collectIngress(stack)) {
             const world = ing.cidrs.filter(isWorldCidr);
             if (world.length === 0) continue;
             if (isUnknown(ing.protocol)) continue;

@@ -112,19 +112,30 @@ export function asStrings(v: unknown): string[] {
     return asList(v).filter((x): x is string => typeof x === "string");
 }
 
+// Compiled patterns, shared by every statement that repeats them (thousands of repository
+// policies carry the same few action patterns).
+const globCache = new Map<string, RegExp>();
+
 /** IAM-style wildcard match (`*`, `?`), case-insensitive as IAM actions are. */
 export function globMatch(pattern: string, value: string, caseInsensitive = true): boolean {
-    const re = new RegExp(
-        "^" +
-            pattern
-                .split("")
-                .map((c) =>
-                    c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"),
-                )
-                .join("") +
-            "$",
-        caseInsensitive ? "is" : "s",
-    );
+    const flags = caseInsensitive ? "is" : "s";
+    const key = `${flags}:${pattern}`;
+    let re = globCache.get(key);
+    if (!re) {
+        re = new RegExp(
+            "^" +
+                pattern
+                    .split("")
+                    .map((c) =>
+                        c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"),
+                    )
+                    .join("") +
+                "$",
+            flags,
+        );
+        if (globCache.size >= 10_000) globCache.clear();
+        globCache.set(key, re);
+    }
     return re.test(value);
 }
 
@@ -185,9 +196,78 @@ export function hasCondition(st: Statement): boolean {
 // ---------------------------------------------------------------------------------------------
 // Stack joins
 
+/**
+ * One stack's resources, indexed for joins: by type token, and by the identifiers a reference
+ * can name (id, ARN, name...). Build it once at the top of a `validateStack` and pass it to the
+ * helpers below, so each lookup is a map read instead of a scan of every resource. It works
+ * the same for the offline runner (one resource array for every policy) and for the policy
+ * analyzer (a fresh array per policy): the index belongs to the array it was built from.
+ * Nothing is cached across calls, so a caller that changes resources builds a new index.
+ */
+export class StackIndex {
+    private readonly types = new Map<string, PolicyResource[]>();
+    private readonly keyed = new Map<
+        (r: PolicyResource) => string[],
+        Map<string, Map<unknown, PolicyResource[]>>
+    >();
+
+    constructor(readonly resources: PolicyResource[]) {
+        for (const r of resources) {
+            const list = this.types.get(r.type);
+            if (list) list.push(r);
+            else this.types.set(r.type, [r]);
+        }
+    }
+
+    /** Resources of one type token, in stack order. */
+    ofType(type: string): PolicyResource[] {
+        return [...(this.types.get(type) ?? [])];
+    }
+
+    /**
+     * Resources of `type` among whose `keyFn` identifiers is `value`, in stack order (what
+     * `ofType(type).filter((t) => keyFn(t).includes(value))` returns). The map for one
+     * (type, keyFn) pair is built on first use.
+     */
+    withKey(
+        type: string,
+        keyFn: (r: PolicyResource) => string[],
+        value: unknown,
+    ): PolicyResource[] {
+        let byType = this.keyed.get(keyFn);
+        if (!byType) {
+            byType = new Map();
+            this.keyed.set(keyFn, byType);
+        }
+        let map = byType.get(type);
+        if (!map) {
+            map = new Map();
+            for (const r of this.types.get(type) ?? []) {
+                for (const key of new Set<unknown>(keyFn(r))) {
+                    const list = map.get(key);
+                    if (list) list.push(r);
+                    else map.set(key, [r]);
+                }
+            }
+            byType.set(type, map);
+        }
+        return [...(map.get(value) ?? [])];
+    }
+}
+
+/** A stack's resources: the array a policy was given, or an index built from it. */
+export type StackResources = PolicyResource[] | StackIndex;
+
+/** The index for `resources` (built now when given the bare array: build it once and pass it). */
+export function indexStack(resources: StackResources): StackIndex {
+    return resources instanceof StackIndex ? resources : new StackIndex(resources);
+}
+
 /** Resources of one type token. */
-export function ofType(resources: PolicyResource[], type: string): PolicyResource[] {
-    return resources.filter((r) => r.type === type);
+export function ofType(resources: StackResources, type: string): PolicyResource[] {
+    return resources instanceof StackIndex
+        ? resources.ofType(type)
+        : resources.filter((r) => r.type === type);
 }
 
 /** Identifiers a resource can be referred to by in another resource's inputs. */
@@ -214,10 +294,11 @@ export type Ref =
 /**
  * Resolves `from.props[prop]` (a single id, ARN or name) to resources of `targetType`. Tries the
  * engine's property dependencies first (they exist even while ids are unknown during preview),
- * then matches the value against the targets' id/zoneId/arn/name outputs.
+ * then matches the value against the targets' id/zoneId/arn/name outputs. Pass a `StackIndex`
+ * when resolving many references: with the bare array each call scans the stack.
  */
 export function resolveRef(
-    resources: PolicyResource[],
+    resources: StackResources,
     from: PolicyResource,
     prop: string,
     targetType: string,
@@ -228,8 +309,7 @@ export function resolveRef(
     if (viaDeps.length > 0) return { kind: "resolved", targets: viaDeps };
     const value = plain(from.props)[prop];
     if (isUnknown(value) || typeof value !== "string") return { kind: "unknown" };
-    const keyFn = idKeys ?? identifiersOf;
-    const matches = ofType(resources, targetType).filter((t) => keyFn(t).includes(value));
+    const matches = indexStack(resources).withKey(targetType, idKeys ?? identifiersOf, value);
     return matches.length > 0 ? { kind: "resolved", targets: matches } : { kind: "external" };
 }
 
@@ -238,7 +318,7 @@ export function resolveRef(
  * literal values that matched nothing in the stack, and whether any element was unknown.
  */
 export function resolveRefList(
-    resources: PolicyResource[],
+    resources: StackResources,
     from: PolicyResource,
     prop: string,
     targetType: string,
@@ -254,13 +334,13 @@ export function resolveRefList(
     if (isUnknown(value) || !Array.isArray(value)) {
         return { targets: [...targets], external, unknown: deps.length === 0 };
     }
-    const candidates = ofType(resources, targetType);
+    const index = indexStack(resources);
     for (const v of value) {
         if (typeof v !== "string" || isUnknown(v)) {
             unknown = true;
             continue;
         }
-        const m = candidates.filter((c) => identifiersOf(c).includes(v));
+        const m = index.withKey(targetType, identifiersOf, v);
         if (m.length > 0) m.forEach((t) => targets.add(t));
         else external.push(v);
     }

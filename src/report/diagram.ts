@@ -8,6 +8,12 @@
  * on-premises forwarder) -> interface endpoint -> ECR, and client -> S3
  * gateway endpoint -> the layer bucket. IAM, routes, security groups and the
  * like are counted, not drawn.
+ *
+ * Large stacks stay readable and cheap to draw: when a region holds more than
+ * `COLLAPSE_REPOSITORIES` repositories they are drawn as one node per
+ * namespace ("Repository x100", `team-a/*`), at most `MAX_NAMESPACE_NODES`
+ * of them, the smallest namespaces merged into one last node. Building the
+ * model is linear in the plan's size; the picture's size is bounded.
  */
 import { spawnSync } from "child_process";
 import { isComponentResource, resourceRegion } from "./cost";
@@ -21,6 +27,8 @@ export interface ArchNode {
     shape: Shape;
     /** The plan resource drawn, absent for AWS services and on-premises nodes. */
     urn?: string;
+    /** The plan resources one collapsed node stands for ("Repository x100"). */
+    urns?: string[];
 }
 
 export interface ArchGroup {
@@ -71,6 +79,11 @@ const T = {
     bucket: "aws:s3/bucket:Bucket",
 } as const;
 
+/** Repositories in one region above which they are drawn per namespace. */
+export const COLLAPSE_REPOSITORIES = 12;
+/** Namespace nodes per region at most; the smallest namespaces share the last one. */
+export const MAX_NAMESPACE_NODES = 24;
+
 const DRAWN = new Set<string>(
     Object.values(T).filter((t) => t !== T.subnet && t !== T.record && t !== T.zoneAssociation),
 );
@@ -103,7 +116,13 @@ export function buildArchitecture(plan: Plan, options: DiagramOptions): Architec
     const byId = new Map<string, PlanResource>();
     for (const r of res)
         for (const k of [r.id, str(r.outputs.id), str(r.outputs.arn)]) if (k) byId.set(k, r);
-    const ofType = (t: string) => res.filter((r) => r.type === t);
+    const byType = new Map<string, PlanResource[]>();
+    for (const r of res) {
+        const list = byType.get(r.type);
+        if (list) list.push(r);
+        else byType.set(r.type, [r]);
+    }
+    const ofType = (t: string) => byType.get(t) ?? [];
 
     // -- placement: which VPC and which component a resource belongs to
     const vpcOf = (r: PlanResource): PlanResource | undefined => {
@@ -183,9 +202,12 @@ export function buildArchitecture(plan: Plan, options: DiagramOptions): Architec
         return key;
     };
     const edges: ArchEdge[] = [];
+    const edgeKeys = new Set<string>();
     const edge = (from: string, to: string, label?: string, dashed?: boolean) => {
-        if (!edges.some((e) => e.from === from && e.to === to))
-            edges.push({ from, to, label, dashed });
+        const k = `${from}\u0000${to}`;
+        if (edgeKeys.has(k)) return;
+        edgeKeys.add(k);
+        edges.push({ from, to, label, dashed });
     };
 
     // -- nodes
@@ -247,13 +269,47 @@ export function buildArchitecture(plan: Plan, options: DiagramOptions): Architec
             );
         }
     }
+    const reposByRegion = new Map<string, PlanResource[]>();
     for (const r of ofType(T.repository)) {
         const region = resourceRegion(r, options.region);
-        const lines = [`repository ${str(r.inputs.name) ?? r.name}`];
-        if (r.inputs.imageTagMutability)
-            lines.push(`tags ${String(r.inputs.imageTagMutability).toLowerCase()}`);
-        place(r, lines, "cylinder");
-        edge(ecrNode(region), r.urn, "stores", true);
+        const list = reposByRegion.get(region);
+        if (list) list.push(r);
+        else reposByRegion.set(region, [r]);
+    }
+    const collapsed = new Set<string>();
+    for (const r of ofType(T.repository)) {
+        const region = resourceRegion(r, options.region);
+        const repos = reposByRegion.get(region)!;
+        if (repos.length <= COLLAPSE_REPOSITORIES) {
+            const lines = [`repository ${str(r.inputs.name) ?? r.name}`];
+            if (r.inputs.imageTagMutability)
+                lines.push(`tags ${String(r.inputs.imageTagMutability).toLowerCase()}`);
+            place(r, lines, "cylinder");
+            edge(ecrNode(region), r.urn, "stores", true);
+            continue;
+        }
+        // Drawn per namespace, all at the region's first repository.
+        if (collapsed.has(region)) continue;
+        collapsed.add(region);
+        // One group for the repositories' component when they share one ("SharedRepository x4000").
+        const comps = new Set(repos.map((x) => componentOf(x)?.type));
+        const [only] = comps;
+        const g =
+            comps.size === 1 && only
+                ? child(
+                      regionGroup(region),
+                      `region:${region}|${only}`,
+                      "component",
+                      `${lastSegment(only)} x${repos.length}`,
+                  )
+                : regionGroup(region);
+        for (const ns of namespaceNodes(repos)) {
+            const key = `repositories:${region}:${ns.key}`;
+            const node: ArchNode = { key, lines: ns.lines, shape: "cylinder", urns: ns.urns };
+            g.nodes.push(node);
+            nodes.set(key, node);
+            edge(ecrNode(region), key, "stores", true);
+        }
     }
 
     // Zones: record lines in the label; the endpoints they send ECR names to.
@@ -442,6 +498,52 @@ export function buildArchitecture(plan: Plan, options: DiagramOptions): Architec
     };
 }
 
+/** A repository's namespace: the name up to its first `/`, "" for a top-level name. */
+function namespaceOf(r: PlanResource): string {
+    const name = str(r.inputs.name) ?? r.name;
+    const i = name.indexOf("/");
+    return i > 0 ? name.slice(0, i) : "";
+}
+
+/**
+ * Collapsed repository nodes: one per namespace, largest first (then by name),
+ * at most MAX_NAMESPACE_NODES, the rest merged into the last node.
+ */
+function namespaceNodes(repos: PlanResource[]): { key: string; lines: string[]; urns: string[] }[] {
+    const byNs = new Map<string, PlanResource[]>();
+    for (const r of repos) {
+        const ns = namespaceOf(r);
+        const list = byNs.get(ns);
+        if (list) list.push(r);
+        else byNs.set(ns, [r]);
+    }
+    const sorted = [...byNs.entries()].sort(
+        (a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0], "en", { numeric: true }),
+    );
+    const shown =
+        sorted.length > MAX_NAMESPACE_NODES ? sorted.slice(0, MAX_NAMESPACE_NODES - 1) : sorted;
+    const rest = sorted.slice(shown.length);
+    const tags = (list: PlanResource[]) => {
+        const kinds = new Set(list.map((r) => str(r.inputs.imageTagMutability)?.toLowerCase()));
+        const [only] = kinds;
+        return kinds.size === 1 && only ? [`tags ${only}`] : [];
+    };
+    const out = shown.map(([ns, list]) => ({
+        key: `ns:${ns}`,
+        lines: [`Repository x${list.length}`, ns ? `${ns}/*` : "no namespace", ...tags(list)],
+        urns: list.map((r) => r.urn),
+    }));
+    if (rest.length > 0) {
+        const list = rest.flatMap(([, l]) => l);
+        out.push({
+            key: "ns:*others*",
+            lines: [`Repository x${list.length}`, `${rest.length} more namespaces`, ...tags(list)],
+            urns: list.map((r) => r.urn),
+        });
+    }
+    return out;
+}
+
 // -------------------------------------------------------------------- Mermaid
 
 /** Makes ids Mermaid accepts: a letter, then letters, digits, underscores; never a keyword. */
@@ -486,8 +588,11 @@ function idAssigner() {
 const hintOf = (node: ArchNode) => node.lines[0];
 
 /** Mermaid `flowchart` text: region -> VPC -> component subgraphs, the pull path as edges. */
-export function renderMermaid(plan: Plan, options: DiagramOptions): string {
-    const arch = buildArchitecture(plan, options);
+export function renderMermaid(
+    plan: Plan,
+    options: DiagramOptions,
+    arch: Architecture = buildArchitecture(plan, options),
+): string {
     const id = idAssigner();
     const out = ["flowchart LR"];
     const nodeLine = (node: ArchNode, indent: string) => {
@@ -527,8 +632,11 @@ const GROUP_STYLE: Record<ArchGroup["kind"], string> = {
 };
 
 /** Graphviz DOT text of the same picture. */
-export function renderDot(plan: Plan, options: DiagramOptions): string {
-    const arch = buildArchitecture(plan, options);
+export function renderDot(
+    plan: Plan,
+    options: DiagramOptions,
+    arch: Architecture = buildArchitecture(plan, options),
+): string {
     const id = idAssigner();
     const out = [
         "digraph architecture {",
@@ -582,8 +690,11 @@ export function renderSvg(dot: string): string | undefined {
 }
 
 /** A Markdown file with the Mermaid picture and how to read it. */
-export function architectureMarkdown(plan: Plan, options: DiagramOptions): string {
-    const arch = buildArchitecture(plan, options);
+export function architectureMarkdown(
+    plan: Plan,
+    options: DiagramOptions,
+    arch: Architecture = buildArchitecture(plan, options),
+): string {
     return [
         `# Architecture: ${arch.title}`,
         "",
@@ -593,7 +704,7 @@ export function architectureMarkdown(plan: Plan, options: DiagramOptions): strin
         "endpoint -> the ECR layer bucket. Dashed edges are not traffic (storage, administration).",
         "",
         "```mermaid",
-        renderMermaid(plan, options).trimEnd(),
+        renderMermaid(plan, options, arch).trimEnd(),
         "```",
         "",
         `${arch.omitted} further resources (IAM, routes, security groups, policies, ...) are in plan.json but not drawn.`,

@@ -3,6 +3,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import {
+    COLLAPSE_REPOSITORIES,
+    MAX_NAMESPACE_NODES,
     architectureMarkdown,
     buildArchitecture,
     mermaidId,
@@ -286,5 +288,140 @@ describe("renderDot / renderSvg / architectureMarkdown", () => {
         expect(md).to.include("```mermaid\n" + renderMermaid(plan, opts));
         expect(md).to.match(/\n```\n/);
         expect(md).to.match(/\d+ further resources/);
+    });
+});
+
+describe("large stacks: repositories drawn per namespace", () => {
+    const STACK = "urn:pulumi:big::ecr-private-access::pulumi:pulumi:Stack::ecr-private-access-big";
+    /** A vendor-like plan: one SharedRepository component with its Repository per name. */
+    const repoPlan = (names: string[], region?: string): Plan => ({
+        project: "ecr-private-access",
+        stack: "big",
+        resources: names.flatMap((name, i) => {
+            const comp = `urn:pulumi:big::ecr-private-access::ecr-private-access:ecr:SharedRepository::repo-${i}`;
+            return [
+                {
+                    urn: comp,
+                    id: "",
+                    type: "ecr-private-access:ecr:SharedRepository",
+                    name: `repo-${i}`,
+                    parent: STACK,
+                    inputs: {},
+                    outputs: {},
+                },
+                {
+                    urn: `urn:pulumi:big::ecr-private-access::ecr-private-access:ecr:SharedRepository$aws:ecr/repository:Repository::repo-${i}`,
+                    id: name,
+                    type: "aws:ecr/repository:Repository",
+                    name: `repo-${i}`,
+                    parent: comp,
+                    inputs: {
+                        name,
+                        imageTagMutability: "IMMUTABLE",
+                        ...(region ? { region } : {}),
+                    },
+                    outputs: { arn: `arn:aws:ecr:us-east-1:111122223333:repository/${name}` },
+                },
+            ];
+        }),
+        outputs: {},
+        violations: [],
+    });
+    const names = (count: number, namespaces: number) =>
+        Array.from({ length: count }, (_, i) => `team-${i % namespaces}/app-${i}`);
+    const allNodes = (arch: ReturnType<typeof buildArchitecture>) => {
+        const out: (typeof arch.nodes)[number][] = [...arch.nodes];
+        const walk = (g: (typeof arch.groups)[number]) => {
+            out.push(...g.nodes);
+            g.groups.forEach(walk);
+        };
+        arch.groups.forEach(walk);
+        return out;
+    };
+    const repoNodes = (arch: ReturnType<typeof buildArchitecture>) =>
+        allNodes(arch).filter((n) => n.shape === "cylinder" && !n.key.startsWith("aws:"));
+
+    it(`draws up to ${COLLAPSE_REPOSITORIES} repositories one by one, as before`, () => {
+        const plan = repoPlan(names(COLLAPSE_REPOSITORIES, 3));
+        const nodes = repoNodes(buildArchitecture(plan, opts));
+        expect(nodes.map((n) => n.lines[0])).to.deep.equal(
+            plan.resources
+                .filter((r) => r.type === "aws:ecr/repository:Repository")
+                .map((r) => `repository ${String(r.inputs.name)}`),
+        );
+        expect(nodes.every((n) => n.urn && !n.urns)).to.equal(true);
+    });
+
+    it("draws one node per namespace above that, covering every repository once", () => {
+        const list = [...names(COLLAPSE_REPOSITORIES + 1 - 2, 4), "top-a", "top-b"];
+        const plan = repoPlan(list);
+        const arch = buildArchitecture(plan, opts);
+        const nodes = repoNodes(arch);
+        expect(nodes.map((n) => n.lines)).to.deep.equal([
+            ["Repository x3", "team-0/*", "tags immutable"],
+            ["Repository x3", "team-1/*", "tags immutable"],
+            ["Repository x3", "team-2/*", "tags immutable"],
+            ["Repository x2", "no namespace", "tags immutable"],
+            ["Repository x2", "team-3/*", "tags immutable"],
+        ]);
+        const repos = plan.resources.filter((r) => r.type === "aws:ecr/repository:Repository");
+        const covered = nodes.flatMap((n) => n.urns ?? []);
+        expect([...covered].sort()).to.deep.equal(repos.map((r) => r.urn).sort());
+        expect(arch.groups[0].groups.map((g) => g.label)).to.deep.equal(["SharedRepository x13"]);
+        for (const n of nodes)
+            expect(arch.edges).to.deep.include({
+                from: "aws:ecr:us-east-1",
+                to: n.key,
+                label: "stores",
+                dashed: true,
+            });
+        expect(mermaidProblems(renderMermaid(plan, opts))).to.deep.equal([]);
+    });
+
+    it(`shows at most ${MAX_NAMESPACE_NODES} namespaces per region, the smallest merged`, () => {
+        // 30 namespaces: team-0..9 hold 3 repositories each, team-10..29 two each.
+        const list = Array.from({ length: 70 }, (_, i) => `team-${i % 30}/app-${i}`);
+        const nodes = repoNodes(buildArchitecture(repoPlan(list), opts));
+        expect(nodes).to.have.length(MAX_NAMESPACE_NODES);
+        expect(nodes.slice(0, 10).map((n) => n.lines[0])).to.deep.equal(
+            Array(10).fill("Repository x3"),
+        );
+        expect(nodes[9].lines[1]).to.equal("team-9/*");
+        expect(nodes[10].lines[1]).to.equal("team-10/*");
+        const rest = 30 - (MAX_NAMESPACE_NODES - 1);
+        expect(nodes[MAX_NAMESPACE_NODES - 1].lines).to.deep.equal([
+            `Repository x${rest * 2}`,
+            `${rest} more namespaces`,
+            "tags immutable",
+        ]);
+        expect(nodes.reduce((sum, n) => sum + (n.urns?.length ?? 0), 0)).to.equal(70);
+    });
+
+    it("keeps the picture the same size from 400 to 4,000 repositories", () => {
+        const small = repoPlan(names(400, 40));
+        const large = repoPlan(names(4000, 40));
+        const lines = (text: string) => text.split("\n").length;
+        expect(lines(renderMermaid(large, opts))).to.equal(lines(renderMermaid(small, opts)));
+        expect(lines(renderDot(large, opts))).to.equal(lines(renderDot(small, opts)));
+        expect(renderMermaid(large, opts)).to.include("SharedRepository x4000");
+        expect(renderMermaid(large, opts)).to.include("Repository x100");
+        expect(mermaidProblems(renderMermaid(large, opts))).to.deep.equal([]);
+    });
+
+    it("collapses per region: a small region's repositories stay one by one", () => {
+        const plan = repoPlan(names(40, 4));
+        const west = repoPlan(["solo/app"], "eu-west-1").resources.map((r) => ({
+            ...r,
+            urn: `${r.urn}-west`,
+            parent: r.parent === STACK ? STACK : `${r.parent}-west`,
+        }));
+        plan.resources.push(...west);
+        const arch = buildArchitecture(plan, opts);
+        const westGroup = arch.groups.find((g) => g.label === "eu-west-1")!;
+        const westRepos = allNodes({ ...arch, groups: [westGroup], nodes: [] }).filter(
+            (n) => n.shape === "cylinder" && n.urn,
+        );
+        expect(westRepos.map((n) => n.lines[0])).to.deep.equal(["repository solo/app"]);
+        expect(repoNodes(arch).filter((n) => n.urns)).to.have.length(4);
     });
 });
