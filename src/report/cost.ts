@@ -440,6 +440,7 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
                 gbRate("ECR image storage per GB-month", "ecrStorageGbMonth");
                 break;
             case "aws:s3/bucket:Bucket":
+            case "aws:s3/bucketV2:BucketV2":
                 line(0, "storage and requests only (per GB-month, per 1,000 requests)");
                 gbRate("S3 Standard storage per GB-month", "s3StandardGbMonth");
                 break;
@@ -515,10 +516,6 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
                 );
                 break;
             }
-            case "aws:s3/bucket:Bucket":
-                line(0, "storage only (per GB-month); ELB log delivery is not charged");
-                gbRate("S3 Standard storage per GB-month", "s3StandardGbMonth");
-                break;
             case "aws:wafv2/webAcl:WebAcl": {
                 const rules = arr(r.inputs.rules).length;
                 const acl = pricer.rate("wafWebAclMonth", region);
