@@ -233,6 +233,7 @@ const registry =
         users: cfg.registry.users,
         passwordLength: cfg.registry.passwordLength,
         certificateSecretArn: cfg.registry.certificateSecretArn,
+        certificateSecretKmsKeyArn: cfg.registry.certificateSecretKmsKeyArn,
         allowedCidrs: cfg.registry.allowedCidrs,
         desiredCount: cfg.registry.desiredCount,
         maxCount: cfg.registry.maxCount,

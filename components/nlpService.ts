@@ -18,7 +18,7 @@ import {
     TLS_POLICY,
     wafRules,
 } from "../src/nlp/edge";
-import { ecsTasksTrustPolicy, executionRolePolicy } from "../src/nlp/iam";
+import { ecsTasksTrustPolicy, executionRolePolicy } from "../src/ecs/iam";
 import { requireImage } from "../src/nlp/images";
 import { AccessLogBucket } from "./accessLogBucket";
 
@@ -363,7 +363,7 @@ export class NlpService extends pulumi.ComponentResource {
                             executionRolePolicy({
                                 images: [nlpClient, rakeApp, proseApp],
                                 logGroupArn,
-                                secretArn,
+                                secretArns: [secretArn],
                                 partition: p,
                             }),
                         ),

@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { ecsTasksTrustPolicy, executionRolePolicy } from "../src/ecs/iam";
 import {
     CONFIG_SECRET_KEYS,
     REGISTRY_PORT,
-    ecrRepositoryArnOf,
     registryConfig,
     registryContainerDefinition,
 } from "../src/registry/distribution";
@@ -50,7 +50,7 @@ export interface SelfHostedRegistryArgs {
     image: pulumi.Input<string>;
     /**
      * The image's repository is an ECR pull-through cache path: the
-     * execution role may then import the upstream image and create the
+     * execution role may then also import the upstream image and create the
      * cached repository (ecr:BatchImportUpstreamImage, ecr:CreateRepository
      * on that repository only).
      * @default false
@@ -76,6 +76,14 @@ export interface SelfHostedRegistryArgs {
      * for `hostName`). ECS reads it when a task starts.
      */
     certificateSecretArn: string;
+    /**
+     * The customer managed KMS key (key ARN, not an alias) the certificate
+     * secret is encrypted with: the execution role may then decrypt with
+     * exactly this key. Leave it out when the secret uses the AWS managed key
+     * `aws/secretsmanager`, which needs no grant.
+     * @default none
+     */
+    certificateSecretKmsKeyArn?: string;
     /**
      * Further client networks (on-premises, peered VPCs) allowed to reach the
      * registry on 443; never 0.0.0.0/0.
@@ -209,6 +217,7 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
             users: args.users,
             passwordLength,
             certificateSecretArn: args.certificateSecretArn,
+            certificateSecretKmsKeyArn: args.certificateSecretKmsKeyArn,
             allowedCidrs: args.allowedCidrs ?? [],
             desiredCount,
             maxCount,
@@ -362,20 +371,12 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
 
         // ----- IAM
 
-        // Only ECS tasks of this account may assume the roles (confused deputy).
-        const assumeRolePolicy = account.apply((accountId) =>
-            JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Service: "ecs-tasks.amazonaws.com" },
-                        Action: "sts:AssumeRole",
-                        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-                    },
-                ],
-            }),
-        );
+        // Only ECS tasks of this account and region may assume the roles (confused deputy).
+        const assumeRolePolicy = pulumi
+            .all([account, region, partition])
+            .apply(([accountId, r, p]) =>
+                JSON.stringify(ecsTasksTrustPolicy({ accountId, region: r, partition: p })),
+            );
         const executionRole = new aws.iam.Role(
             `${name}-execution`,
             {
@@ -385,49 +386,33 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
             },
             child,
         );
-        new aws.iam.RolePolicyAttachment(
+        // Exactly the image's repository, its own log streams and its two
+        // secrets; no managed policy (AmazonECSTaskExecutionRolePolicy grants
+        // pull and log writes on `*`).
+        const image = pulumi.output(args.image);
+        new aws.iam.RolePolicy(
             `${name}-execution`,
             {
                 role: executionRole.name,
-                policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
-            },
-            child,
-        );
-        new aws.iam.RolePolicy(
-            `${name}-execution-secrets`,
-            {
-                role: executionRole.name,
                 policy: pulumi
-                    .all([configSecret.arn, pulumi.output(args.image)])
-                    .apply(([configArn, image]) =>
-                        JSON.stringify({
-                            Version: "2012-10-17",
-                            Statement: [
-                                {
-                                    Sid: "RegistrySecrets",
-                                    Effect: "Allow",
-                                    Action: "secretsmanager:GetSecretValue",
-                                    Resource: [configArn, args.certificateSecretArn],
-                                },
-                                ...(args.pullThroughCache
-                                    ? [
-                                          {
-                                              // The first pull of a cached image imports it (and creates the repository).
-                                              Sid: "PullThroughCacheImport",
-                                              Effect: "Allow",
-                                              Action: [
-                                                  "ecr:BatchImportUpstreamImage",
-                                                  "ecr:CreateRepository",
-                                              ],
-                                              Resource: ecrRepositoryArnOf(image),
-                                          },
-                                      ]
-                                    : []),
-                            ],
-                        }),
+                    .all([image, logGroup.arn, configSecret.arn, partition])
+                    .apply(([img, logGroupArn, configArn, p]) =>
+                        JSON.stringify(
+                            executionRolePolicy({
+                                images: args.pullThroughCache ? [] : [img],
+                                pullThroughCacheImages: args.pullThroughCache ? [img] : [],
+                                logGroupArn,
+                                secretArns: [configArn, args.certificateSecretArn],
+                                secretKmsKeyArns: args.certificateSecretKmsKeyArn
+                                    ? [args.certificateSecretKmsKeyArn]
+                                    : [],
+                                partition: p,
+                            }),
+                        ),
                     ),
             },
-            child,
+            // This inline policy once held only the secret reads, under this name.
+            { parent: this, aliases: [{ name: `${name}-execution-secrets` }] },
         );
         const taskRole = new aws.iam.Role(
             `${name}-task`,
@@ -630,13 +615,7 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
                 executionRoleArn: executionRole.arn,
                 taskRoleArn: taskRole.arn,
                 containerDefinitions: pulumi
-                    .all([
-                        pulumi.output(args.image),
-                        configSecret.arn,
-                        logGroup.name,
-                        region,
-                        bucket.bucket,
-                    ])
+                    .all([image, configSecret.arn, logGroup.name, region, bucket.bucket])
                     .apply(([image, configArn, logGroupName, r, b]) =>
                         JSON.stringify([
                             registryContainerDefinition({

@@ -11,6 +11,7 @@ import { isKnownRegion } from "./regions";
 import { componentInvariants, componentRules } from "./validation/components";
 import { QUOTAS, Quotas, quotaChecks, quotasSchema, resolveQuotas } from "./validation/quotas";
 import { didYouMean } from "./validation/suggest";
+import { KMS_KEY_ARN } from "./ecs/iam";
 import { checkRegistryConfig } from "./registry/checks";
 import { HTPASSWD_USER } from "./registry/htpasswd";
 
@@ -408,6 +409,17 @@ const registrySchema = z.strictObject({
             message:
                 "is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
         }),
+    /**
+     * The customer managed KMS key the TLS secret is encrypted with (key ARN); the execution
+     * role then gets kms:Decrypt on exactly it. Omit under aws/secretsmanager (no grant needed).
+     */
+    certificateSecretKmsKeyArn: z
+        .string()
+        .regex(KMS_KEY_ARN, {
+            message:
+                "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; an alias ARN does not authorise kms:Decrypt)",
+        })
+        .optional(),
     /** Client networks (on-premises, peered VPCs) allowed to reach the registry besides the VPC. */
     allowedCidrs: z.array(sourceCidr).default([]),
     desiredCount: z

@@ -3,7 +3,10 @@
  * IAM evaluator nobody here wrote (@cloud-copilot/iam-simulate) from the policies in plan.json:
  * identity policies (inline, group, and customer-managed ones the plan creates), resource
  * policies (repository policies, the creation templates replicas get, secret and bucket
- * policies) and VPC endpoint policies on the path a principal's requests take.
+ * policies) and VPC endpoint policies on the path a principal's requests take. A request that
+ * goes through a VPC endpoint (interface or S3 gateway) carries the endpoint's ID as
+ * `aws:SourceVpce` and its VPC as `aws:SourceVpc`, so resource policies that admit only that path
+ * (the self-hosted registry's bucket) are decided as AWS decides them.
  *
  * Dev tooling only: iam-simulate is AGPL-3.0-or-later, so nothing the deployed program or the
  * policy pack loads may import this file (a test checks that).
@@ -165,11 +168,23 @@ export interface Target {
     note?: string;
 }
 
+/** A VPC endpoint (interface, or the S3 gateway) that a path's requests to one service take. */
+export interface PathEndpoint {
+    /** The plan's resource name. */
+    name: string;
+    /** `vpce-...`: what a request through it carries as `aws:SourceVpce`. */
+    id: string;
+    /** The endpoint's VPC: what a request through it carries as `aws:SourceVpc`. */
+    vpcId: string;
+    /** Absent: AWS's default full-access policy. */
+    policy?: Record<string, unknown>;
+}
+
 /** A path a principal's requests take: straight to the service, or through VPC endpoints. */
 export interface Path {
     label: string;
     /** Endpoint per service; absent: the request goes to the public service endpoint. */
-    endpoints: Partial<Record<EndpointService, { name: string; policy?: Record<string, unknown> }>>;
+    endpoints: Partial<Record<EndpointService, PathEndpoint>>;
 }
 
 /** A row: one principal on one path. */
@@ -518,6 +533,15 @@ function otherTargets(ix: PlanIndex): Target[] {
 // ---------------------------------------------------------------------------------------------
 // Paths: which VPC endpoints a workload's requests go through
 
+function pathEndpoint(e: PlanResource): PathEndpoint {
+    return {
+        name: e.name,
+        id: PlanIndex.str(e, "id") ?? e.id,
+        vpcId: PlanIndex.str(e, "vpcId") ?? "",
+        policy: parseDoc(PlanIndex.value(e, "policy")),
+    };
+}
+
 function endpointService(serviceName: string): EndpointService | undefined {
     const m = /^com\.amazonaws\.[a-z0-9-]+\.(.+)$/.exec(serviceName);
     const s = m?.[1];
@@ -548,9 +572,7 @@ function pathForVpc(ix: PlanIndex, vpc: PlanResource): Path | undefined {
             type === "Gateway"
                 ? service === "s3"
                 : PlanIndex.value(e, "privateDnsEnabled") === true;
-        if (used && !endpoints[service]) {
-            endpoints[service] = { name: e.name, policy: parseDoc(PlanIndex.value(e, "policy")) };
-        }
+        if (used && !endpoints[service]) endpoints[service] = pathEndpoint(e);
     }
     const zones = ix.of(T.zone).filter((z) => {
         const vpcs = PlanIndex.value(z, "vpcs");
@@ -581,9 +603,7 @@ function pathForVpc(ix: PlanIndex, vpc: PlanResource): Path | undefined {
         if (!service || service === "s3" || endpoints[service]) continue;
         const entries = PlanIndex.value(e, "dnsEntries");
         const names = Array.isArray(entries) ? entries.map((d) => String(d?.dnsName ?? "")) : [];
-        if (names.some((n) => targets.has(n))) {
-            endpoints[service] = { name: e.name, policy: parseDoc(PlanIndex.value(e, "policy")) };
-        }
+        if (names.some((n) => targets.has(n))) endpoints[service] = pathEndpoint(e);
     }
     if (Object.keys(endpoints).length === 0) return undefined;
     return { label: `endpoints in VPC ${vpc.name}`, endpoints };
@@ -982,25 +1002,55 @@ export const CAPABILITIES: Record<TargetKind, string[]> = {
     bucket: BUCKET_CAPABILITIES.map((c) => c.name),
 };
 
+/** Condition keys whose value depends on the network path (set by a VPC endpoint), lower case. */
+const NETWORK_KEYS = /"aws:sourcevpce?"/i;
+
 class Evaluator {
     simulations = 0;
     private readonly cache = new Map<string, Promise<boolean>>();
+    private readonly networkKeyed = new Map<string, boolean>();
     constructor(private readonly simulate: Simulate) {}
+
+    /**
+     * Whether the principal's identity policies or the request's resource policy test
+     * `aws:SourceVpce`/`aws:SourceVpc`: then the answer through an endpoint can differ from the
+     * direct one, and from that through another endpoint with the same policy.
+     */
+    private onNetworkPath(p: Principal, req: Request, target: Target): boolean {
+        const key = `${p.label}|${req.resource === "*" ? "*" : target.label}`;
+        let hit = this.networkKeyed.get(key);
+        if (hit === undefined) {
+            const docs = [
+                ...(p.identity === "any" ? [] : p.identity.map((i) => i.policy)),
+                ...(req.resource === "*" || !target.policy ? [] : [target.policy]),
+            ];
+            hit = docs.some((d) => NETWORK_KEYS.test(JSON.stringify(d)));
+            this.networkKeyed.set(key, hit);
+        }
+        return hit;
+    }
 
     allowed(p: Principal, path: Path, req: Request, target: Target): Promise<boolean> {
         const resource = req.resource === "*" ? "*" : req.arn ? req.arn(target) : target.arn;
+        const endpoint = path.endpoints[req.service];
+        const networkKeyed = endpoint !== undefined && this.onNetworkPath(p, req, target);
         // Two paths with the same endpoint policy for this service give the same answer (a
-        // service without an endpoint, or with AWS's default policy, is the direct path).
-        const endpoint = path.endpoints[req.service]?.policy;
-        const key = `${p.label}|${endpoint ? JSON.stringify(endpoint) : "direct"}|${req.action}|${resource}`;
+        // service without an endpoint, or with AWS's default policy, is the direct path),
+        // unless a policy tests the endpoint's or VPC's ID.
+        const via = [
+            endpoint?.policy ? JSON.stringify(endpoint.policy) : "direct",
+            networkKeyed ? endpoint!.id : "",
+        ].join("@");
+        const key = `${p.label}|${via}|${req.action}|${resource}`;
         let hit = this.cache.get(key);
         if (!hit) {
             // An endpoint policy only narrows: it grants nothing on its own (VPC user guide,
             // "Control access to VPC endpoints using endpoint policies"). What a principal
             // cannot do directly it cannot do through an endpoint, so the endpoint is asked
-            // only about what the direct path allows.
+            // only about what the direct path allows; unless a policy tests aws:SourceVpce or
+            // aws:SourceVpc, which only a request through the endpoint carries.
             hit =
-                endpoint && p.paths.includes(DIRECT)
+                endpoint?.policy && p.paths.includes(DIRECT) && !networkKeyed
                     ? this.allowed(p, DIRECT, req, target).then((direct) =>
                           direct ? this.run(p, path, req, target, resource) : false,
                       )
@@ -1029,7 +1079,16 @@ class Evaluator {
                         resource,
                         accountId: req.resource === "*" ? p.account : target.account,
                     },
-                    contextVariables: p.context,
+                    // Through a VPC endpoint (interface or gateway), AWS adds the endpoint's
+                    // and the VPC's IDs to the request context (IAM user guide, global
+                    // condition context keys: aws:SourceVpce, aws:SourceVpc).
+                    contextVariables: endpoint
+                        ? {
+                              ...p.context,
+                              "aws:SourceVpce": endpoint.id,
+                              "aws:SourceVpc": endpoint.vpcId,
+                          }
+                        : p.context,
                 },
                 identityPolicies:
                     p.identity === "any" ? [{ name: "allow-all", policy: ALLOW_ALL }] : p.identity,
@@ -1167,7 +1226,7 @@ export function accessMarkdown(m: AccessMatrix): string {
         );
     }
     lines.push(
-        "Decided by an independent IAM evaluator (@cloud-copilot/iam-simulate) from the plan's identity, resource and VPC endpoint policies. A cell lists what the principal may do to the resource along that path; `-` is nothing.",
+        "Decided by an independent IAM evaluator (@cloud-copilot/iam-simulate) from the plan's identity, resource and VPC endpoint policies; a request through an endpoint carries its `aws:SourceVpce` and `aws:SourceVpc`. A cell lists what the principal may do to the resource along that path; `-` is nothing.",
         "",
         `| principal | via | ${m.targets.map((t) => esc(t.label)).join(" | ")} |`,
         `|---|---|${m.targets.map(() => "---").join("|")}|`,
@@ -1197,14 +1256,18 @@ export function accessMarkdown(m: AccessMatrix): string {
     }
     const paths = new Map<string, Path>();
     for (const p of m.principals) for (const path of p.paths) paths.set(path.label, path);
-    lines.push("", "| via | service | endpoint | endpoint policy |", "|---|---|---|---|");
+    lines.push(
+        "",
+        "| via | service | endpoint (aws:SourceVpce) | endpoint policy |",
+        "|---|---|---|---|",
+    );
     for (const path of paths.values()) {
         const services = Object.entries(path.endpoints);
         if (services.length === 0)
             lines.push(`| ${path.label} | every service | public endpoint | - |`);
         for (const [service, e] of services) {
             lines.push(
-                `| ${path.label} | ${service} | ${e!.name} | ${e!.policy ? "custom" : "AWS default (full access)"} |`,
+                `| ${path.label} | ${service} | ${e!.name} (\`${e!.id}\`) | ${e!.policy ? "custom" : "AWS default (full access)"} |`,
             );
         }
     }

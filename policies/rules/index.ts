@@ -10,7 +10,6 @@ import { iamQuotaPolicies } from "./iamQuotas";
 import { lbPolicies } from "./lb";
 import { networkPolicies } from "./network";
 import { s3Policies } from "./s3";
-import { registryPolicies } from "./registry";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -27,5 +26,4 @@ export const allPolicies: Policy[] = [
     ...s3Policies,
     ...iamQuotaPolicies,
     ...iamPolicies,
-    ...registryPolicies,
 ];

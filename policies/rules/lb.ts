@@ -1,5 +1,5 @@
 // Load balancers: HTTPS with a TLS 1.2+ policy and HTTP only as a redirect to it (unless a stack
-// explicitly allows plain HTTP), access logs, deletion protection.
+// explicitly allows plain HTTP), access logs, deletion protection; Network Load Balancers internal.
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { TYPES, configOf, containsUnknown, isKnown, isUnknown, plain } from "./util";
 
@@ -182,10 +182,47 @@ export const albHttpsTls12: ResourceValidationPolicy = {
     }),
 };
 
+export interface NlbInternalConfig {
+    /** Load balancer names (Pulumi resource name or `name` input) allowed to face the internet. */
+    allowedNames: string[];
+}
+const nlbInternalDefaults: NlbInternalConfig = { allowedNames: [] };
+
+export const nlbInternal: ResourceValidationPolicy = {
+    name: "nlb-internal",
+    description:
+        "Network Load Balancers must be internal (internal = true): the self-hosted registry and other TCP services are reached from the VPC and connected networks, not from the internet.",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            allowedNames: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description: "Network Load Balancers allowed to be internet-facing.",
+            },
+        },
+    },
+    validateResource: forTypes(LOAD_BALANCER_TYPES, (props, args, report) => {
+        const cfg = configOf(args, nlbInternalDefaults);
+        const type = props["loadBalancerType"];
+        if (type === undefined || isUnknown(type) || type !== "network") return;
+        const internal = props["internal"];
+        if (internal !== undefined && isUnknown(internal)) return;
+        if (internal === true) return;
+        const names = [args.name, props["name"]].filter((n) => typeof n === "string");
+        if (names.some((n) => cfg.allowedNames.includes(n))) return;
+        report(
+            `Network Load Balancer is internet-facing (internal is ${internal === undefined ? "unset, which means internet-facing" : String(internal)}); set internal: true.`,
+        );
+    }),
+};
+
 export const lbPolicies = [
     albHttpRedirectsToHttps,
     albPlainHttpAllowed,
     albHttpsTls12,
     albAccessLogs,
     albDeletionProtection,
+    nlbInternal,
 ];

@@ -292,7 +292,8 @@ export type Ref =
     { kind: "resolved"; targets: PolicyResource[] } | { kind: "external" } | { kind: "unknown" };
 
 /**
- * Resolves `from.props[prop]` (a single id, ARN or name) to resources of `targetType`. Tries the
+ * Resolves `from.props[prop]` (a single id, ARN or name) to resources of `targetType` (one type
+ * token, or several that name the same kind of resource, e.g. `Bucket` and `BucketV2`). Tries the
  * engine's property dependencies first (they exist even while ids are unknown during preview),
  * then matches the value against the targets' id/zoneId/arn/name outputs. Pass a `StackIndex`
  * when resolving many references: with the bare array each call scans the stack.
@@ -301,15 +302,18 @@ export function resolveRef(
     resources: StackResources,
     from: PolicyResource,
     prop: string,
-    targetType: string,
+    targetType: string | readonly string[],
     idKeys?: (r: PolicyResource) => string[],
 ): Ref {
+    const types: readonly string[] = typeof targetType === "string" ? [targetType] : targetType;
     const deps = (from.propertyDependencies ?? {})[prop] ?? [];
-    const viaDeps = deps.filter((d) => d && d.type === targetType);
+    const viaDeps = deps.filter((d) => d && types.includes(d.type));
     if (viaDeps.length > 0) return { kind: "resolved", targets: viaDeps };
     const value = plain(from.props)[prop];
     if (isUnknown(value) || typeof value !== "string") return { kind: "unknown" };
-    const matches = indexStack(resources).withKey(targetType, idKeys ?? identifiersOf, value);
+    const keyFn = idKeys ?? identifiersOf;
+    const index = indexStack(resources);
+    const matches = types.flatMap((t) => index.withKey(t, keyFn, value));
     return matches.length > 0 ? { kind: "resolved", targets: matches } : { kind: "external" };
 }
 
@@ -467,9 +471,13 @@ export const TYPES = {
     albLoadBalancer: "aws:alb/loadBalancer:LoadBalancer",
     albListener: "aws:alb/listener:Listener",
     bucket: "aws:s3/bucket:Bucket",
+    // v7 keeps the deprecated `BucketV2` names of the bucket and its encryption configuration.
+    bucketV2: "aws:s3/bucketV2:BucketV2",
     bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     bucketSseConfiguration:
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    bucketSseConfigurationV2:
+        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
     bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
     cluster: "aws:ecs/cluster:Cluster",
     taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",

@@ -4,7 +4,7 @@
  * `pulumi up` with a message that names it, instead of a service whose tasks
  * fail to pull while `up` reports success.
  */
-import { parseEcrImage, type EcrImage } from "./iam";
+import { parseEcrImage, type EcrImage } from "../ecs/iam";
 
 /** Reads one image's metadata (`aws.ecr.getImage` in the program, a fake in tests). */
 export type ImageLookup = (query: {

@@ -4,6 +4,7 @@
  * component and throw the first broken rule, naming the argument.
  */
 import { parseCidr } from "../cidr";
+import { KMS_KEY_ARN } from "../ecs/iam";
 import { FARGATE_TASK_SIZES, LOG_RETENTION_DAYS } from "../nlp/containers";
 import { HTPASSWD_USER } from "./htpasswd";
 import { bucketNameProblem } from "./storage";
@@ -18,6 +19,7 @@ export interface SelfHostedRegistryChecks {
     users: string[];
     passwordLength: number;
     certificateSecretArn: string;
+    certificateSecretKmsKeyArn?: string;
     allowedCidrs: string[];
     desiredCount: number;
     maxCount: number;
@@ -88,6 +90,14 @@ export function assertSelfHostedRegistryArgs(a: SelfHostedRegistryChecks): void 
         fail(
             "certificateSecretArn",
             `is not a Secrets Manager secret ARN: ${JSON.stringify(a.certificateSecretArn)}`,
+        );
+    if (
+        a.certificateSecretKmsKeyArn !== undefined &&
+        !KMS_KEY_ARN.test(a.certificateSecretKmsKeyArn)
+    )
+        fail(
+            "certificateSecretKmsKeyArn",
+            `is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; not an alias): ${JSON.stringify(a.certificateSecretKmsKeyArn)}`,
         );
     a.allowedCidrs.forEach((c, i) => {
         let prefix: number;

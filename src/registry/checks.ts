@@ -135,6 +135,17 @@ export function checkRegistryConfig(cfg: StackConfig, declared: Set<string>): Co
         });
     }
 
+    // Its key: Secrets Manager encrypts a secret with a KMS key of the secret's own region.
+    const keyRegion = r.certificateSecretKmsKeyArn
+        ? /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(r.certificateSecretKmsKeyArn)?.[1]
+        : undefined;
+    if (keyRegion && secretRegion && keyRegion !== secretRegion) {
+        issues.push({
+            key: k("registry.certificateSecretKmsKeyArn"),
+            message: `is in ${keyRegion}, but registry.certificateSecretArn is in ${secretRegion}; a secret is encrypted with a key of its own region`,
+        });
+    }
+
     // Clients: never the world; the VPC is always allowed, so no overlap with it.
     r.allowedCidrs.forEach((c, i) => {
         const key = k(`registry.allowedCidrs[${i}]`);

@@ -281,16 +281,3 @@ export function registryContainerDefinition(
         },
     };
 }
-
-/**
- * `arn:aws:ecr:<region>:<account>:repository/<path>` of an ECR private image
- * reference (`<account>.dkr.ecr.<region>.amazonaws.com/<path>[:tag|@digest]`).
- */
-export function ecrRepositoryArnOf(image: string, partition = "aws"): string {
-    const m =
-        /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9._/-]+?)(?:[:@].*)?$/.exec(
-            image,
-        );
-    if (!m) throw new Error(`${JSON.stringify(image)} is not an ECR private image reference`);
-    return `arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[3]}`;
-}

@@ -440,6 +440,7 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
                 gbRate("ECR image storage per GB-month", "ecrStorageGbMonth");
                 break;
             case "aws:s3/bucket:Bucket":
+            case "aws:s3/bucketV2:BucketV2":
                 // ELB access-log delivery into a bucket is not charged.
                 line(0, "storage and requests only (per GB-month, per 1,000 requests)");
                 gbRate("S3 Standard storage per GB-month", "s3StandardGbMonth");

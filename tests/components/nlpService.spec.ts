@@ -347,7 +347,7 @@ describe("NlpService", () => {
                         Resource: `${logGroupArn}:log-stream:*`,
                     },
                     {
-                        Sid: "ReadApiKey",
+                        Sid: "ReadTaskSecrets",
                         Effect: "Allow",
                         Action: "secretsmanager:GetSecretValue",
                         Resource: r.one(T.secret).outputs.arn,

@@ -141,7 +141,7 @@ describe("SelfHostedRegistry", () => {
                 secretVersion: 1,
                 role: 2,
                 rolePolicy: 2,
-                attachment: 1,
+                attachment: 0,
                 sg: 2,
                 ingress: 3,
                 egress: 3,
@@ -272,8 +272,9 @@ describe("SelfHostedRegistry", () => {
             }
         });
 
-        it("gives the execution role pull, logs and exactly the two secrets", () => {
+        it("gives the execution role exactly its image's pull, its log streams and its two secrets, inline (no managed policy)", () => {
             const role = r.one(T.role, "registry-execution");
+            // Only ECS tasks of this account and region (confused deputy).
             const assume = {
                 Version: "2012-10-17",
                 Statement: [
@@ -281,7 +282,10 @@ describe("SelfHostedRegistry", () => {
                         Effect: "Allow",
                         Principal: { Service: "ecs-tasks.amazonaws.com" },
                         Action: "sts:AssumeRole",
-                        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+                        Condition: {
+                            ArnLike: { "aws:SourceArn": `arn:aws:ecs:${REGION}:${ACCOUNT}:*` },
+                            StringEquals: { "aws:SourceAccount": ACCOUNT },
+                        },
                     },
                 ],
             };
@@ -289,20 +293,42 @@ describe("SelfHostedRegistry", () => {
             expect(policyDoc(r.one(T.role, "registry-task").inputs.assumeRolePolicy)).to.deep.equal(
                 assume,
             );
-            expect(r.one(T.attachment).inputs).to.deep.equal({
-                role: role.outputs.name,
-                policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-            });
-            expect(
-                policyDoc(r.one(T.rolePolicy, "registry-execution-secrets").inputs.policy),
-            ).to.deep.equal({
+            expect(r.ofType(T.attachment)).to.deep.equal([]);
+            expect(role.inputs.managedPolicyArns).to.equal(undefined);
+            const policies = r
+                .ofType(T.rolePolicy)
+                .filter((p) => p.inputs.role === role.outputs.name);
+            expect(policies.map((p) => p.name)).to.deep.equal(["registry-execution"]);
+            expect(policyDoc(policies[0].inputs.policy)).to.deep.equal({
                 Version: "2012-10-17",
                 Statement: [
                     {
-                        Sid: "RegistrySecrets",
+                        Sid: "EcrLogin",
+                        Effect: "Allow",
+                        Action: "ecr:GetAuthorizationToken",
+                        Resource: "*",
+                    },
+                    {
+                        Sid: "PullTaskImages",
+                        Effect: "Allow",
+                        Action: [
+                            "ecr:BatchCheckLayerAvailability",
+                            "ecr:BatchGetImage",
+                            "ecr:GetDownloadUrlForLayer",
+                        ],
+                        Resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/mirror/registry`,
+                    },
+                    {
+                        Sid: "WriteTaskLogs",
+                        Effect: "Allow",
+                        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        Resource: `${r.one(T.logGroup).outputs.arn}:log-stream:*`,
+                    },
+                    {
+                        Sid: "ReadTaskSecrets",
                         Effect: "Allow",
                         Action: "secretsmanager:GetSecretValue",
-                        Resource: [r.one(T.secret).outputs.arn, TLS],
+                        Resource: [r.one(T.secret).outputs.arn, TLS].sort(),
                     },
                 ],
             });
@@ -511,18 +537,42 @@ describe("SelfHostedRegistry", () => {
             ).to.deep.equal(["abort-incomplete-multipart-uploads"]);
         });
 
-        it("with a pull-through cache image: the execution role may import that repository only", async () => {
+        it("with a pull-through cache image: the execution role pulls, imports and creates that repository only", async () => {
             const image = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/docker-hub/library/registry@${DIGEST}`;
             const r = await deploy({ image, pullThroughCache: true });
-            expect(
-                policyDoc(r.one(T.rolePolicy, "registry-execution-secrets").inputs.policy)
-                    .Statement[1],
-            ).to.deep.equal({
+            const repo = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/docker-hub/library/registry`;
+            const st = policyDoc(r.one(T.rolePolicy, "registry-execution").inputs.policy).Statement;
+            expect(st.map((x: { Sid: string }) => x.Sid)).to.deep.equal([
+                "EcrLogin",
+                "PullTaskImages",
+                "PullThroughCacheImport",
+                "WriteTaskLogs",
+                "ReadTaskSecrets",
+            ]);
+            expect(st[1].Resource).to.equal(repo);
+            expect(st[2]).to.deep.equal({
                 Sid: "PullThroughCacheImport",
                 Effect: "Allow",
                 Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
-                Resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/docker-hub/library/registry`,
+                Resource: repo,
             });
+        });
+
+        it("with a customer managed key on the TLS secret: kms:Decrypt on exactly that key", async () => {
+            const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+            const r = await deploy({ certificateSecretKmsKeyArn: key });
+            const st = policyDoc(r.one(T.rolePolicy, "registry-execution").inputs.policy).Statement;
+            expect(st.at(-1)).to.deep.equal({
+                Sid: "DecryptTaskSecrets",
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: key,
+            });
+            // Without one, no KMS action at all.
+            const plain = await deploy();
+            expect(
+                String(plain.one(T.rolePolicy, "registry-execution").inputs.policy),
+            ).not.to.contain("kms:");
         });
 
         it("sizes, counts and zone from the arguments", async () => {

@@ -12,6 +12,7 @@ import {
     outsideRepositoryName,
     type AccessMatrix,
 } from "../../tools/access";
+import { registryBucketPolicy, registryTaskRolePolicy } from "../../src/registry/storage";
 import { AccessMatrices, writeAccessMatrix } from "../../tools/artefacts";
 import { planStack, stackFiles } from "../../tools/plan";
 
@@ -40,6 +41,13 @@ const CUSTOMER_COLUMNS = [
     "bucket nlp-access-logs",
 ];
 const IDC_COLUMNS = ["idc-demo/hello", "hello-internal (outside the stack)"];
+const REGISTRY_COLUMNS = [
+    "mirror/registry",
+    "registry-internal (outside the stack)",
+    "secret registry-config",
+    "log group registry",
+    "bucket registry",
+];
 
 const row = (columns: string[], values: string[] | string): Record<string, string> =>
     Object.fromEntries(columns.map((c, i) => [c, Array.isArray(values) ? values[i] : values]));
@@ -88,11 +96,38 @@ const TRUTH: Record<string, Grid> = {
         "account 999999999999 (unrelated) | endpoints in VPC network": nothing(IDC_COLUMNS),
         "account 999999999999 (unrelated) | endpoints in VPC idc-net": nothing(IDC_COLUMNS),
     },
+    registry: {
+        // The execution role pulls exactly the registry image, reads the htpasswd secret (the
+        // TLS secret is created outside the stack, so it is no column) and writes its logs.
+        "role registry-execution | endpoints in VPC network": row(REGISTRY_COLUMNS, [
+            "pull",
+            "-",
+            "read",
+            "write logs",
+            "-",
+        ]),
+        // The task role reads and writes its bucket through the S3 gateway endpoint (the bucket
+        // policy requires aws:SourceVpce), and may not change the bucket's policy.
+        "role registry-task | endpoints in VPC network": row(REGISTRY_COLUMNS, [
+            "-",
+            "-",
+            "-",
+            "-",
+            "read, write",
+        ]),
+        "account 999999999999 (unrelated) | direct": nothing(REGISTRY_COLUMNS),
+        "account 999999999999 (unrelated) | endpoints in VPC network": nothing(REGISTRY_COLUMNS),
+    },
 };
 
 function expected(stack: string): Grid {
-    return TRUTH[stack];
+    const grid = TRUTH[stack];
+    if (!grid) throw new Error(`stack ${stack} has a stack file but no TRUTH: write its matrix`);
+    return grid;
 }
+
+/** Every shipped stack, from the stack files: a new one cannot be left out. */
+const SHIPPED = stackFiles(ROOT).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(f))![1]);
 
 let seq = 0;
 function res(
@@ -161,16 +196,32 @@ describe("access matrix (tools/access.ts, decided by @cloud-copilot/iam-simulate
     });
 
     describe("the shipped stacks, every cell", () => {
-        for (const stack of ["vendor", "customer", "idc-sim"]) {
+        it("covers every stack file", () => {
+            expect(SHIPPED).to.include.members(["vendor", "customer", "idc-sim", "registry"]);
+            expect(Object.keys(TRUTH)).to.have.members(SHIPPED);
+        });
+
+        for (const stack of SHIPPED) {
             it(`${stack}`, () => {
                 expect(accessGrid(matrices[stack])).to.deep.equal(expected(stack));
             });
         }
 
         it("no shipped stack attaches a managed policy the evaluator cannot see", () => {
-            for (const stack of ["vendor", "customer", "idc-sim"]) {
+            for (const stack of SHIPPED) {
                 expect(matrices[stack].errors, stack).to.deep.equal([]);
             }
+        });
+
+        it("registry: the task reaches its bucket through the S3 gateway endpoint, with its ID as aws:SourceVpce", () => {
+            const task = matrices.registry.principals.find(
+                (p) => p.label === "role registry-task",
+            )!;
+            const gateway = plans.registry.resources.find((r) => r.name === "endpoints-s3")!;
+            expect(gateway.inputs.vpcEndpointType).to.equal("Gateway");
+            expect(task.paths.map((p) => p.endpoints.s3?.id)).to.deep.equal([gateway.id]);
+            const bucket = matrices.registry.targets.find((t) => t.label === "bucket registry")!;
+            expect(JSON.stringify(bucket.policy)).to.contain(`"aws:SourceVpce":"${gateway.id}"`);
         });
 
         it("customer: the vendor's replicas come from the vendor plan, with its creation template's policy", async () => {
@@ -339,6 +390,155 @@ describe("access matrix (tools/access.ts, decided by @cloud-copilot/iam-simulate
             expect(
                 grid[`account ${consumer} (consumer) | endpoints in VPC network`]["shared/app"],
             ).to.equal("pull");
+        });
+    });
+
+    describe("the S3 gateway endpoint path (aws:SourceVpce, the endpoint policy)", () => {
+        const BUCKET = "store-123456789012-us-west-2";
+        const TASK_ARN = "arn:aws:iam::123456789012:role/task-phys";
+        const OPEN_BUCKET = doc({
+            Effect: "Allow",
+            Principal: "*",
+            Action: ["s3:GetObject", "s3:PutObject"],
+            Resource: `arn:aws:s3:::${BUCKET}/*`,
+        });
+        const LAYERS_ONLY = doc({
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::prod-us-west-2-starport-layer-bucket/*",
+        });
+        const endpoint = (
+            name: string,
+            service: string,
+            extra: Record<string, unknown>,
+            id: string,
+        ) =>
+            res(
+                "aws:ec2/vpcEndpoint:VpcEndpoint",
+                name,
+                { vpcId: "vpc-1", serviceName: `com.amazonaws.us-west-2.${service}`, ...extra },
+                {},
+                id,
+            );
+        function stack(opts: {
+            bucketPolicy: string;
+            gatewayPolicy?: string;
+            bucketType?: string;
+        }): Plan {
+            return synthetic([
+                res("aws:ec2/vpc:Vpc", "net", { cidrBlock: "10.0.0.0/16" }, {}, "vpc-1"),
+                res("aws:ec2/subnet:Subnet", "private", { vpcId: "vpc-1" }, {}, "subnet-1"),
+                endpoint(
+                    "gw",
+                    "s3",
+                    { vpcEndpointType: "Gateway", policy: opts.gatewayPolicy ?? OPEN_BUCKET },
+                    "vpce-0a1b2c3d4e5f60789",
+                ),
+                endpoint(
+                    "ecr-api",
+                    "ecr.api",
+                    { vpcEndpointType: "Interface", privateDnsEnabled: true },
+                    "vpce-0aaaaaaaaaaaaaaa1",
+                ),
+                endpoint(
+                    "ecr-dkr",
+                    "ecr.dkr",
+                    { vpcEndpointType: "Interface", privateDnsEnabled: true },
+                    "vpce-0aaaaaaaaaaaaaaa2",
+                ),
+                role("task"),
+                res("aws:iam/rolePolicy:RolePolicy", "task-storage", {
+                    role: "task-phys",
+                    policy: JSON.stringify(registryTaskRolePolicy(BUCKET)),
+                }),
+                res(
+                    "aws:ecs/taskDefinition:TaskDefinition",
+                    "td",
+                    { taskRoleArn: TASK_ARN },
+                    { arn: "arn:aws:ecs:us-west-2:123456789012:task-definition/td:1" },
+                ),
+                res("aws:ecs/service:Service", "svc", {
+                    taskDefinition: "arn:aws:ecs:us-west-2:123456789012:task-definition/td:1",
+                    networkConfiguration: { subnets: ["subnet-1"] },
+                }),
+                res(opts.bucketType ?? "aws:s3/bucket:Bucket", "store", { bucket: BUCKET }),
+                res("aws:s3/bucketPolicy:BucketPolicy", "store-policy", {
+                    bucket: BUCKET,
+                    policy: opts.bucketPolicy,
+                }),
+            ]);
+        }
+        const registryPolicy = (gatewayEndpointId: string) =>
+            JSON.stringify(
+                registryBucketPolicy({
+                    bucketName: BUCKET,
+                    taskRoleArn: TASK_ARN,
+                    gatewayEndpointId,
+                }),
+            );
+        const TASK = "role task | endpoints in VPC net";
+
+        it("the task reads and writes the bucket that admits it only through this gateway endpoint; an unrelated account gets nothing on either path", async () => {
+            for (const bucketType of ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"]) {
+                const m = await computeAccess(
+                    stack({ bucketPolicy: registryPolicy("vpce-0a1b2c3d4e5f60789"), bucketType }),
+                );
+                expect(m.errors).to.deep.equal([]);
+                const grid = accessGrid(m);
+                expect(grid[TASK]["bucket store"], bucketType).to.equal("read, write");
+                expect(grid["account 999999999999 (unrelated) | direct"]["bucket store"]).to.equal(
+                    "-",
+                );
+                expect(
+                    grid["account 999999999999 (unrelated) | endpoints in VPC net"]["bucket store"],
+                ).to.equal("-");
+            }
+        });
+
+        it("a bucket policy naming another endpoint: nothing", async () => {
+            const grid = accessGrid(
+                await computeAccess(
+                    stack({ bucketPolicy: registryPolicy("vpce-0fedcba9876543210") }),
+                ),
+            );
+            expect(grid[TASK]["bucket store"]).to.equal("-");
+        });
+
+        it("a gateway endpoint policy that does not open the bucket: nothing (evaluated like an interface endpoint's)", async () => {
+            const grid = accessGrid(
+                await computeAccess(
+                    stack({
+                        bucketPolicy: registryPolicy("vpce-0a1b2c3d4e5f60789"),
+                        gatewayPolicy: LAYERS_ONLY,
+                    }),
+                ),
+            );
+            expect(grid[TASK]["bucket store"]).to.equal("-");
+        });
+
+        it("a grant only through the endpoint is not decided by the direct path (no shortcut past aws:SourceVpce)", async () => {
+            const grant = (vpce: string) =>
+                doc({
+                    Effect: "Allow",
+                    Principal: { AWS: "arn:aws:iam::555555555555:root" },
+                    Action: "s3:GetObject",
+                    Resource: `arn:aws:s3:::${BUCKET}/*`,
+                    Condition: { StringEquals: { "aws:SourceVpce": vpce } },
+                });
+            const grid = accessGrid(
+                await computeAccess(stack({ bucketPolicy: grant("vpce-0a1b2c3d4e5f60789") })),
+            );
+            expect(grid["account 555555555555 (consumer) | direct"]["bucket store"]).to.equal("-");
+            expect(
+                grid["account 555555555555 (consumer) | endpoints in VPC net"]["bucket store"],
+            ).to.equal("read");
+            const other = accessGrid(
+                await computeAccess(stack({ bucketPolicy: grant("vpce-0fedcba9876543210") })),
+            );
+            expect(
+                other["account 555555555555 (consumer) | endpoints in VPC net"]["bucket store"],
+            ).to.equal("-");
         });
     });
 

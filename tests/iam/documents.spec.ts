@@ -6,6 +6,7 @@ import {
     checkPolicyDocument,
     policyDocumentsIn,
 } from "../../policies/rules/iamDocuments";
+import { executionRolePolicy } from "../../src/ecs/iam";
 import { planStack, stackFiles } from "../../tools/plan";
 
 /**
@@ -61,10 +62,29 @@ describe("IAM policy documents against iam-data", function () {
             "endpoints-ecr-api policy",
             "endpoints-ecr-dkr policy",
         ],
+        registry: [
+            "registry-execution assumeRolePolicy",
+            "registry-task assumeRolePolicy",
+            "registry-execution policy",
+            "registry-task-storage policy",
+            "registry policy",
+            "endpoints-s3 policy",
+            "endpoints-ecr-api policy",
+            "endpoints-ecr-dkr policy",
+        ],
     };
 
-    for (const stack of ["vendor", "customer", "idc-sim"]) {
+    /** Every shipped stack, from the stack files: a new one cannot be left out. */
+    const SHIPPED = stackFiles(ROOT).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(f))![1]);
+
+    it("has an EXPECTED list for every stack file", () => {
+        expect(SHIPPED).to.include.members(["vendor", "customer", "idc-sim", "registry"]);
+        expect(Object.keys(EXPECTED)).to.have.members(SHIPPED);
+    });
+
+    for (const stack of SHIPPED) {
         it(`${stack}: finds every policy document (identity, resource, trust, endpoint, template)`, () => {
+            expect(EXPECTED[stack], `no EXPECTED list for ${stack}`).to.be.an("array");
             expect(documentsOf(plans[stack]).map((d) => d.where)).to.have.members(EXPECTED[stack]);
         });
 
@@ -78,6 +98,27 @@ describe("IAM policy documents against iam-data", function () {
             expect(issues).to.deep.equal([]);
         });
     }
+
+    it("an execution role's optional statements (pull-through cache import, KMS decrypt) are valid too", async () => {
+        const document = executionRolePolicy({
+            images: [],
+            pullThroughCacheImages: [
+                `123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/registry@sha256:${"a".repeat(64)}`,
+            ],
+            logGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:registry",
+            secretArns: [
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-tls-AbCdEf",
+            ],
+            secretKmsKeyArns: [
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ],
+        });
+        expect(document.Statement.map((st) => st.Sid)).to.include.members([
+            "PullThroughCacheImport",
+            "DecryptTaskSecrets",
+        ]);
+        expect(await checkPolicyDocument({ ...document }, { resources: true })).to.deep.equal([]);
+    });
 
     it("the shipped documents, each broken once, fail the check", async () => {
         const repoPolicy = documentsOf(plans.vendor).find(

@@ -122,6 +122,15 @@ describe("policy ecs-service-no-public-ip", () => {
     it("skips an unknown value", () => {
         expect(runResource(ecsServiceNoPublicIp, SERVICE, svc(UNKNOWN_BOOL))).to.deep.equal([]);
     });
+    it("passes the self-hosted registry's service (two private subnets, no public IP), reports it with one", () => {
+        const registry = (assignPublicIp: boolean) =>
+            runResource(ecsServiceNoPublicIp, SERVICE, {
+                launchType: "FARGATE",
+                networkConfiguration: { subnets: ["subnet-a", "subnet-b"], assignPublicIp },
+            });
+        expect(registry(false)).to.deep.equal([]);
+        expect(registry(true)).to.have.length(1);
+    });
 });
 
 describe("policy ecs-container-insights", () => {

@@ -5,8 +5,10 @@ import {
     albHttpRedirectsToHttps,
     albHttpsTls12,
     albPlainHttpAllowed,
+    nlbInternal,
     PLAIN_HTTP_TAG,
 } from "../../policies/rules/lb";
+import { allPolicies } from "../../policies/rules";
 import { PLAIN_HTTP_TAG as PROGRAM_PLAIN_HTTP_TAG } from "../../src/nlp/edge";
 import {
     StackResource,
@@ -251,5 +253,45 @@ describe("policy alb-https-tls12", () => {
                 sslPolicy: "x",
             }),
         ).to.deep.equal([]);
+    });
+});
+
+describe("policy nlb-internal", () => {
+    const lb = (props: Record<string, unknown>, name = "registry", type = LB) =>
+        runResource(nlbInternal, type, props, { name });
+    it("passes an internal NLB and ignores ALBs (the NLP service's is internet-facing by design)", () => {
+        expect(lb({ loadBalancerType: "network", internal: true })).to.deep.equal([]);
+        expect(lb({ loadBalancerType: "application", internal: false })).to.deep.equal([]);
+    });
+    it("reports an internet-facing NLB, also when internal is unset, under either type token", () => {
+        for (const type of [LB, "aws:alb/loadBalancer:LoadBalancer"]) {
+            expect(
+                lb({ loadBalancerType: "network", internal: false }, "registry", type),
+            ).to.deep.equal([
+                "Network Load Balancer is internet-facing (internal is false); set internal: true.",
+            ]);
+        }
+        expect(lb({ loadBalancerType: "network" })).to.deep.equal([
+            "Network Load Balancer is internet-facing (internal is unset, which means internet-facing); set internal: true.",
+        ]);
+    });
+    it("accepts an NLB named in allowedNames, and skips an unknown flag", () => {
+        expect(
+            runResource(
+                nlbInternal,
+                LB,
+                { loadBalancerType: "network", internal: false },
+                {
+                    name: "public-nlb",
+                    config: { allowedNames: ["public-nlb"] },
+                },
+            ),
+        ).to.deep.equal([]);
+        expect(lb({ loadBalancerType: "network", internal: UNKNOWN_STRING })).to.deep.equal([]);
+    });
+    it("is registered once, mandatory", () => {
+        expect(
+            allPolicies.filter((p) => p.name === "nlb-internal").map((p) => p.enforcementLevel),
+        ).to.deep.equal(["mandatory"]);
     });
 });

@@ -56,6 +56,21 @@ describe("policy pack", () => {
         expect(names).to.include.members(["ecr-dns-cname-not-a", "no-apex-overrides"]);
     });
 
+    it("is documented in the README's policy table: one row per rule, at its level, nothing else", () => {
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("## Policy pack"));
+        const rows = [...section.matchAll(/^\| `([a-z0-9-]+)` +\| (mandatory|advisory) +\|/gm)].map(
+            (m) => [m[1], m[2]],
+        );
+        expect(rows.map(([name]) => name)).to.have.members(allPolicies.map((p) => p.name));
+        expect(new Set(rows.map(([name]) => name)).size).to.equal(rows.length);
+        for (const [name, level] of rows) {
+            expect(allPolicies.find((p) => p.name === name)?.enforcementLevel, name).to.equal(
+                level,
+            );
+        }
+    });
+
     it("gives every config knob a default", () => {
         for (const p of allPolicies) {
             for (const [key, schema] of Object.entries(p.configSchema?.properties ?? {})) {
@@ -79,7 +94,10 @@ describe("policy pack", () => {
             "alb-https-tls12": ["CKV_AWS_103"],
             "alb-access-logs": ["CKV_AWS_91"],
             "alb-deletion-protection": ["CKV_AWS_150"],
-            "s3-bucket-locked-down": ["CKV_AWS_53", "s3-bucket-ssl-requests-only"],
+            "s3-bucket-public-access-blocked": ["CKV_AWS_53", "CKV_AWS_56", "CKV2_AWS_6"],
+            "s3-bucket-encrypted": ["CKV_AWS_19", "s3-bucket-server-side-encryption-enabled"],
+            "s3-bucket-policy-no-public-grant": ["CKV_AWS_70"],
+            "s3-bucket-tls-only": ["S3.5", "s3-bucket-ssl-requests-only"],
         };
         for (const [name, ids] of Object.entries(cites)) {
             const p = allPolicies.find((x) => x.name === name);

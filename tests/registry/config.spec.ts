@@ -5,6 +5,7 @@ const P = "ecr-private-access";
 const obj = (v: unknown) => JSON.stringify(v);
 const DIGEST = "sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e";
 const TLS = "arn:aws:secretsmanager:us-east-1:123456789012:secret:registry-tls-AbCdEf";
+const KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 function registry(extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
@@ -65,6 +66,13 @@ describe("config: the registry block", () => {
             "logs",
             "secretsmanager",
         ]);
+    });
+
+    it("accepts the customer managed key of the TLS secret", () => {
+        expect(
+            parseStackConfig(base(registry({ certificateSecretKmsKeyArn: KEY })), "registry")
+                .registry!.certificateSecretKmsKeyArn,
+        ).to.equal(KEY);
     });
 
     it("accepts a pull-through cache path that is not one of the stack's repositories", () => {
@@ -197,6 +205,32 @@ describe("config: the registry block", () => {
             ],
         ],
         [
+            "a KMS alias instead of the key ARN",
+            base(
+                registry({
+                    certificateSecretKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/registry",
+                }),
+            ),
+            [
+                {
+                    key: `${P}:registry.certificateSecretKmsKeyArn`,
+                    message:
+                        '"arn:aws:kms:us-east-1:123456789012:alias/registry" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; an alias ARN does not authorise kms:Decrypt)',
+                },
+            ],
+        ],
+        [
+            "the TLS secret's key in another region",
+            base(registry({ certificateSecretKmsKeyArn: KEY.replace("us-east-1", "eu-west-1") })),
+            [
+                {
+                    key: `${P}:registry.certificateSecretKmsKeyArn`,
+                    message:
+                        "is in eu-west-1, but registry.certificateSecretArn is in us-east-1; a secret is encrypted with a key of its own region",
+                },
+            ],
+        ],
+        [
             "a bad bucket name",
             base(registry({ bucketName: "Registry_Images" })),
             [
@@ -229,7 +263,7 @@ describe("config: the registry block", () => {
                 {
                     key: `${P}:registry.hostname`,
                     message:
-                        'unknown key (known: hostName, zoneName, image, users, passwordLength, certificateSecretArn, allowedCidrs, desiredCount, maxCount, cpuTargetPercent, cpu, memory, logRetentionDays, containerInsights, bucketName, versioning, noncurrentVersionDays); did you mean "hostName"?',
+                        'unknown key (known: hostName, zoneName, image, users, passwordLength, certificateSecretArn, certificateSecretKmsKeyArn, allowedCidrs, desiredCount, maxCount, cpuTargetPercent, cpu, memory, logRetentionDays, containerInsights, bucketName, versioning, noncurrentVersionDays); did you mean "hostName"?',
                 },
             ],
         ],

@@ -108,8 +108,15 @@ describe("the registry stack with a pull-through cache image", function () {
             expect(JSON.parse(td.inputs.containerDefinitions as string)[0].image).to.equal(
                 "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/registry@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e",
             );
-            const policy = plan.resources.find((r) => r.name === "registry-execution-secrets")!;
-            expect(JSON.parse(policy.inputs.policy as string).Statement[1]).to.deep.equal({
+            const policy = plan.resources.find(
+                (r) =>
+                    r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "registry-execution",
+            )!;
+            const statements = JSON.parse(policy.inputs.policy as string).Statement;
+            expect(statements[1].Resource).to.equal(
+                "arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/library/registry",
+            );
+            expect(statements[2]).to.deep.equal({
                 Sid: "PullThroughCacheImport",
                 Effect: "Allow",
                 Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],

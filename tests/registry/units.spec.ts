@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import {
-    ecrRepositoryArnOf,
     REGISTRY_START_SCRIPT,
     registryConfig,
     registryContainerDefinition,
@@ -157,20 +156,6 @@ describe("registry: the container", () => {
         expect(() =>
             registryContainerDefinition({ ...input, tlsSecretArn: "registry-tls" }),
         ).to.throw('`tlsSecretArn` is not a Secrets Manager secret ARN: "registry-tls"');
-    });
-
-    it("names an image's repository ARN (for the pull-through cache grant)", () => {
-        expect(ecrRepositoryArnOf(IMAGE)).to.equal(
-            "arn:aws:ecr:us-east-1:123456789012:repository/mirror/registry",
-        );
-        expect(
-            ecrRepositoryArnOf(
-                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/library/registry:3.0.0",
-            ),
-        ).to.equal("arn:aws:ecr:eu-west-1:123456789012:repository/docker-hub/library/registry");
-        expect(() => ecrRepositoryArnOf("docker.io/library/registry:3")).to.throw(
-            "is not an ECR private image reference",
-        );
     });
 });
 
@@ -438,6 +423,10 @@ describe("registry: SelfHostedRegistry argument invariants", () => {
         [
             { certificateSecretArn: "x" },
             "`certificateSecretArn` is not a Secrets Manager secret ARN",
+        ],
+        [
+            { certificateSecretKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/registry" },
+            "`certificateSecretKmsKeyArn` is not a KMS key ARN",
         ],
         [
             { allowedCidrs: ["0.0.0.0/0"] },
