@@ -9,6 +9,7 @@ import { iamPolicies } from "./iam";
 import { iamQuotaPolicies } from "./iamQuotas";
 import { lbPolicies } from "./lb";
 import { networkPolicies } from "./network";
+import { pullThroughCachePolicies } from "./pullThroughCache";
 import { s3Policies } from "./s3";
 import { registryPolicies } from "./registry";
 
@@ -28,4 +29,5 @@ export const allPolicies: Policy[] = [
     ...iamQuotaPolicies,
     ...iamPolicies,
     ...registryPolicies,
+    ...pullThroughCachePolicies,
 ];

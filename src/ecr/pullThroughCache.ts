@@ -146,14 +146,6 @@ export function cachePrefixOf(name: string, prefixes: readonly string[]): string
 }
 
 /**
- * Regions where ECR offers no pull-through cache (ECR user guide, pull-through cache
- * considerations): China and AWS GovCloud (US).
- */
-export function cacheSupportedIn(region: string): boolean {
-    return !region.startsWith("cn-") && !region.startsWith("us-gov-");
-}
-
-/**
  * The secret's value, in the form the ECR user guide gives for every credentialed upstream
  * ("Storing your upstream repository credentials in an AWS Secrets Manager secret"):
  * `{"username": ..., "accessToken": ...}`.

@@ -10,7 +10,6 @@ import {
     cachePrefixOf,
     cacheRepositoryPattern,
     cachePrefixProblem,
-    cacheSupportedIn,
     MAX_SCAN_FILTERS,
     parseCachedImage,
     scanOnPushFilters,
@@ -128,13 +127,8 @@ export function pullThroughCacheIssues(
         return issues;
     }
 
-    if (cfg.region && !cacheSupportedIn(cfg.region)) {
-        issues.push({
-            key: k("pullThroughCache"),
-            message: `ECR offers no pull-through cache in ${cfg.region} (China and AWS GovCloud regions; ECR user guide, pull-through cache considerations)`,
-        });
-    }
-
+    // ECR has no pull-through cache in China and AWS GovCloud (US) (user guide,
+    // considerations); aws:region accepts commercial regions only (src/regions.ts).
     const rules = cacheRules(block);
     const seen = new Map<string, number>();
     const usedTokens = new Set<string>();

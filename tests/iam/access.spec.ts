@@ -39,7 +39,13 @@ const CUSTOMER_COLUMNS = [
     "log group nlp",
     "bucket nlp-access-logs",
 ];
-const IDC_COLUMNS = ["idc-demo/hello", "hello-internal (outside the stack)"];
+const IDC_COLUMNS = [
+    "idc-demo/hello",
+    "hello-internal (outside the stack)",
+    "ecr-public/* (pull-through cache)",
+    "docker-hub/* (pull-through cache)",
+    "secret cache-docker-hub-credential",
+];
 
 const row = (columns: string[], values: string[] | string): Record<string, string> =>
     Object.fromEntries(columns.map((c, i) => [c, Array.isArray(values) ? values[i] : values]));
@@ -83,7 +89,16 @@ const TRUTH: Record<string, Grid> = {
         "account 999999999999 (unrelated) | endpoints in VPC network": nothing(CUSTOMER_COLUMNS),
     },
     "idc-sim": {
-        "role idc-host | endpoints in VPC idc-net": row(IDC_COLUMNS, ["pull, push", "-"]),
+        // The host pushes and pulls its own namespace, pulls and fills the pull-through cache
+        // (a first pull imports the image) and nothing else: not the repository outside the
+        // stack, not the cache's credential.
+        "role idc-host | endpoints in VPC idc-net": row(IDC_COLUMNS, [
+            "pull, push",
+            "-",
+            "pull, fill cache",
+            "pull, fill cache",
+            "-",
+        ]),
         "account 999999999999 (unrelated) | direct": nothing(IDC_COLUMNS),
         "account 999999999999 (unrelated) | endpoints in VPC network": nothing(IDC_COLUMNS),
         "account 999999999999 (unrelated) | endpoints in VPC idc-net": nothing(IDC_COLUMNS),
