@@ -538,10 +538,6 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
                 );
                 break;
             }
-            case "aws:s3/bucket:Bucket":
-                line(0, "storage only (per GB-month); ELB log delivery is not charged");
-                gbRate("S3 Standard storage per GB-month", "s3StandardGbMonth");
-                break;
             case "aws:wafv2/webAcl:WebAcl": {
                 const rules = arr(r.inputs.rules).length;
                 const acl = pricer.rate("wafWebAclMonth", region);

@@ -383,7 +383,8 @@ describe("PullThroughCache", () => {
                 program: path.join(ROOT, "index.ts"),
                 mock: {
                     onResource: (a) => {
-                        if (JSON.stringify(a.inputs).includes(TOKEN)) seen.push(`${a.type} ${a.name}`);
+                        if (JSON.stringify(a.inputs).includes(TOKEN))
+                            seen.push(`${a.type} ${a.name}`);
                     },
                 },
             });
