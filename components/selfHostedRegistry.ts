@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { cacheFillStatement } from "../src/ecr/pullThroughCache";
 import * as random from "@pulumi/random";
 import {
     CONFIG_SECRET_KEYS,
@@ -409,18 +410,15 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
                                     Action: "secretsmanager:GetSecretValue",
                                     Resource: [configArn, args.certificateSecretArn],
                                 },
+                                // The first pull of a cached image imports it (and creates
+                                // the repository): the cache's own fill grant, on this one
+                                // repository (src/ecr/pullThroughCache.ts).
                                 ...(args.pullThroughCache
                                     ? [
-                                          {
-                                              // The first pull of a cached image imports it (and creates the repository).
-                                              Sid: "PullThroughCacheImport",
-                                              Effect: "Allow",
-                                              Action: [
-                                                  "ecr:BatchImportUpstreamImage",
-                                                  "ecr:CreateRepository",
-                                              ],
-                                              Resource: ecrRepositoryArnOf(image),
-                                          },
+                                          cacheFillStatement(
+                                              [ecrRepositoryArnOf(image)],
+                                              "PullThroughCacheImport",
+                                          ),
                                       ]
                                     : []),
                             ],
