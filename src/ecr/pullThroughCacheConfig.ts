@@ -115,6 +115,8 @@ export function pullThroughCacheIssues(
     const stack = cfg.stack.split("/").pop();
 
     if (!block) {
+        // The block is there but broke its own schema: that is the error to report.
+        if (present.has(k("pullThroughCache"))) return issues;
         // A token without the block is a leftover or a typo in the block's name.
         for (const key of CACHE_TOKEN_KEYS) {
             if (present.has(k(key))) {

@@ -127,6 +127,11 @@ describe("config: pullThroughCache", () => {
         expectIssue(raw, TOKEN, "there is no pullThroughCache block that uses it");
     });
 
+    it("a broken block is reported as such, not as an unused token", () => {
+        const issues = issuesOf({ ...idcWithCache({ rules: "docker-hub" }), [TOKEN]: "[secret]" });
+        expect(issues.map((i) => i.key)).to.deep.equal([`${P}:pullThroughCache.rules`]);
+    });
+
     it("an unknown upstream, with the ones known", () => {
         expectIssue(
             idcWithCache({ rules: [{ upstream: "docker.io" }] }),
