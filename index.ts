@@ -4,6 +4,7 @@ import { DeveloperAccess } from "./components/developerAccess";
 import { EcrPrivateDns } from "./components/ecrPrivateDns";
 import { buildImages } from "./components/images";
 import { NlpService } from "./components/nlpService";
+import { PullThroughCache } from "./components/pullThroughCache";
 import { PrivateNetwork } from "./components/privateNetwork";
 import { RegistryEndpoints } from "./components/registryEndpoints";
 import { RegistryReplication } from "./components/registryReplication";
@@ -12,6 +13,8 @@ import { registryContract, SharedRepository } from "./components/sharedRepositor
 import { SimulatedIdc } from "./components/simulatedIdc";
 import { loadConfig } from "./src/config";
 import { repositoryResourceName } from "./src/ecr/policies";
+import { privateRegistryHost, warmUpCommands } from "./src/ecr/pullThroughCache";
+import { cacheFillResources, cacheImages } from "./src/ecr/pullThroughCacheConfig";
 import { pullCommands } from "./src/idc/host";
 import { vendorImage } from "./src/nlp/vendor";
 import { registryBucketName } from "./src/registry/checks";
@@ -20,7 +23,7 @@ import { usableZones } from "./components/zones";
 
 // Config is read and validated once, here: a bad value stops the program
 // before any resource is registered. Components never read config.
-const { cfg, nlpApiKey } = loadConfig(__dirname);
+const { cfg, nlpApiKey, cacheTokens } = loadConfig(__dirname);
 
 // Deploying with credentials for another account fails here, not half-way.
 const accountId = aws.getCallerIdentityOutput().accountId.apply((id) => {
@@ -88,6 +91,8 @@ const endpoints =
         allowAnyPrincipal: cfg.endpoints.allowAnyPrincipal,
         s3AdditionalResources: cfg.endpoints.s3AdditionalResources,
         s3Interface: cfg.endpoints.s3Interface,
+        // A pull of a not yet cached image imports it: exactly the cache prefixes.
+        cacheFillResources: cacheFillResources(cfg),
         // The self-hosted registry's storage is reached through the gateway endpoint only.
         s3ReadWriteBuckets: cfg.registry ? [registryBucketName(cfg)] : [],
     });
@@ -107,6 +112,27 @@ const repos = (cfg.repositories?.names ?? []).map(
             protect: cfg.repositories!.protect,
         }),
 );
+// Public images for networks with no internet (seed 001's need): ECR's pull-through cache.
+const cache =
+    cfg.pullThroughCache &&
+    new PullThroughCache("cache", {
+        accountId: cfg.accountId,
+        region: cfg.region,
+        rules: cfg.pullThroughCache.cacheRules.map((r) => ({
+            upstream: r.upstream,
+            prefix: r.prefix,
+            username: r.username,
+            // A secret Output of the `secure:` config value; plain text was refused in config.
+            token: r.tokenKey ? cacheTokens[r.tokenKey] : undefined,
+        })),
+        kmsEncrypted: cfg.repositories?.kmsKeyArn !== undefined,
+        unpulledExpireDays: cfg.pullThroughCache.unpulledExpireDays,
+        consumers: cfg.pullThroughCache.consumers,
+        scanOnPush: cfg.pullThroughCache.scanOnPush,
+        scanRepositoryNames: cfg.repositories?.names ?? [],
+    });
+const cached = cacheImages(cfg);
+
 // Images the stack builds from its own build contexts and pushes during
 // `pulumi up` (Docker is needed there); referenced by digest from here on.
 const images = cfg.images && buildImages(cfg.images, repos, __dirname);
@@ -183,6 +209,10 @@ const idc =
         repositoryArns: repos.map((r) => r.arn),
         pushRepositoryArn: repos[0]?.arn,
         dnsLayout: cfg.dns?.layout,
+        pullThroughCache: cache && {
+            repositories: cache.repositoryPatterns,
+            image: cached.idcImage,
+        },
     });
 
 const dns =
@@ -299,6 +329,20 @@ export = prune({
         images?.[repos[0].name] &&
         images[repos[0].name].uri.apply((uri) => pullCommands(uri, cfg.region)),
     idcDoctorCommand: idc?.doctorCommand,
+    // A Docker Hub image through the pull-through cache, from the IDC host (once warmed up).
+    idcCachePullCommands: idc?.cachePullCommands,
+    idcCacheDoctorCommand: idc?.cacheDoctorCommand,
+    pullThroughCacheRegistry: cache?.registry,
+    pullThroughCachePrefixes: cache?.prefixes,
+    // The first pull of each image, from a network with an internet path (README, "First pulls").
+    pullThroughCacheWarmUpCommands:
+        cached.warmUp.length > 0
+            ? warmUpCommands(
+                  privateRegistryHost(cfg.accountId, cfg.region),
+                  cfg.region,
+                  cached.warmUp,
+              )
+            : undefined,
     registryUrl: registry?.url,
     registryNlbDnsName: registry?.nlbDnsName,
     registryBucketName: registry?.bucketName,

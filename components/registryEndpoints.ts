@@ -94,6 +94,14 @@ export interface RegistryEndpointsArgs {
      */
     allowAnyPrincipal?: boolean;
     /**
+     * Pull-through cache repositories (`.../repository/<prefix>/*` patterns, or exact
+     * repository ARNs) where a pull through the ECR endpoints may fill the cache:
+     * ecr:BatchImportUpstreamImage and ecr:CreateRepository on exactly these, for the same
+     * principals as the other statements. Changing it updates the endpoint policies in place.
+     * @default [] (nothing can be imported through the endpoints)
+     */
+    cacheFillResources?: string[];
+    /**
      * Extra S3 object ARNs (`arn:aws:s3:::bucket/prefix*`) readable through the
      * S3 gateway endpoint, which is the private subnets' only path to S3.
      * @default [] (ECR's layer bucket only)
@@ -345,6 +353,7 @@ export class RegistryEndpoints extends pulumi.ComponentResource {
                         allowPush: args.allowPush ?? false,
                         principalOrgId: args.principalOrgId,
                         allowAnyPrincipal: args.allowAnyPrincipal ?? false,
+                        cacheFillResources: args.cacheFillResources,
                     }),
                 ),
             );

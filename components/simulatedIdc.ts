@@ -4,6 +4,7 @@ import { parseCidr } from "../src/cidr";
 import type { DnsLayout } from "../src/dns/records";
 import {
     al2023RepoEndpointPolicy,
+    cachePullCommands,
     connectCommand,
     doctorCommand,
     ec2TrustPolicy,
@@ -112,6 +113,19 @@ export interface SimulatedIdcArgs {
      * @default CNAMEs assumed
      */
     dnsLayout?: DnsLayout;
+    /**
+     * The stack's ECR pull-through cache, when it has one: the host may pull cached images and
+     * fill the cache under `repositories` (`.../repository/<prefix>/*` patterns of the cloud
+     * registry; ecr:BatchImportUpstreamImage and ecr:CreateRepository besides the pull
+     * actions, never push), and the printed commands pull `image` through the endpoints.
+     * Changing it updates the host's policy in place.
+     * @default undefined (no cache permissions, no cache commands)
+     */
+    pullThroughCache?: {
+        repositories: string[];
+        /** A cached image, `<prefix>/<upstream path>:<tag>`, for the printed commands. */
+        image?: string;
+    };
     /** Tags for every taggable child. */
     tags?: Record<string, string>;
 }
@@ -152,6 +166,10 @@ export class SimulatedIdc extends pulumi.ComponentResource {
     public readonly pushCommands: pulumi.Output<string[]>;
     /** Connectivity check of the registry from the host. */
     public readonly doctorCommand: pulumi.Output<string>;
+    /** Pulls the pull-through cache image through the endpoints (with `pullThroughCache.image`). */
+    public readonly cachePullCommands?: pulumi.Output<string[]>;
+    /** The doctor, fetching the cached image (with `pullThroughCache.image`). */
+    public readonly cacheDoctorCommand?: pulumi.Output<string>;
 
     constructor(name: string, args: SimulatedIdcArgs, opts?: pulumi.ComponentResourceOptions) {
         super("ecr-private-access:idc:SimulatedIdc", name, {}, opts);
@@ -183,6 +201,20 @@ export class SimulatedIdc extends pulumi.ComponentResource {
         args.repositoryArns.forEach((arn, i) => {
             if (typeof arn === "string") parseRepositoryArn(arn, `repositoryArns[${i}]`);
         });
+        const cacheRepositories = args.pullThroughCache?.repositories ?? [];
+        cacheRepositories.forEach((arn, i) => {
+            const parts = parseRepositoryArn(arn, `pullThroughCache.repositories[${i}]`);
+            if (parts.region !== args.cloud.region) {
+                throw new Error(
+                    `\`pullThroughCache.repositories[${i}]\` ${arn} is in ${parts.region}; the IDC reaches only the registry of \`cloud.region\` ${args.cloud.region}.`,
+                );
+            }
+        });
+        if (args.pullThroughCache?.image !== undefined && cacheRepositories.length === 0) {
+            throw new Error(
+                "`pullThroughCache.image` needs `pullThroughCache.repositories`: the host may not pull it otherwise.",
+            );
+        }
         const pushArn = args.pushRepositoryArn ?? args.repositoryArns[0];
         if (typeof pushArn === "string")
             checkPushRepository(pushArn, args.cloud.region, args.repositoryArns);
@@ -397,7 +429,7 @@ export class SimulatedIdc extends pulumi.ComponentResource {
                 role: role.name,
                 policy: pulumi
                     .all(args.repositoryArns)
-                    .apply((arns) => JSON.stringify(hostEcrPolicy(arns))),
+                    .apply((arns) => JSON.stringify(hostEcrPolicy(arns, cacheRepositories))),
             },
             child,
         );
@@ -495,6 +527,18 @@ export class SimulatedIdc extends pulumi.ComponentResource {
         this.doctorCommand = target.registry.apply((r) =>
             doctorCommand(r, { allowAlias: args.dnsLayout === "exact" }),
         );
+        const cacheImage = args.pullThroughCache?.image;
+        if (cacheImage !== undefined) {
+            this.cachePullCommands = target.registry.apply((r) =>
+                cachePullCommands(r, cloud.region, cacheImage),
+            );
+            this.cacheDoctorCommand = target.registry.apply((r) =>
+                doctorCommand(r, {
+                    allowAlias: args.dnsLayout === "exact",
+                    cachedImage: cacheImage,
+                }),
+            );
+        }
         this.registerOutputs({
             vpcId: this.vpcId,
             subnetId: this.subnetId,
@@ -506,6 +550,8 @@ export class SimulatedIdc extends pulumi.ComponentResource {
             registry: this.registry,
             pushCommands: this.pushCommands,
             doctorCommand: this.doctorCommand,
+            cachePullCommands: this.cachePullCommands,
+            cacheDoctorCommand: this.cacheDoctorCommand,
         });
     }
 }

@@ -3,6 +3,8 @@ import { z } from "zod";
 import { carveSubnets, cidrsOverlap, parseCidr } from "./cidr";
 import { MAX_REPOSITORY_POLICY_LENGTH, policyText, repositoryPolicyDocument } from "./ecr/policies";
 import { defaultReleaseTagPatterns, ORGANIZATION_PATH } from "./ecr/sharing";
+import { CACHE_TOKEN_KEYS, UPSTREAMS } from "./ecr/pullThroughCache";
+import { CacheRule, cacheRules, pullThroughCacheIssues } from "./ecr/pullThroughCacheConfig";
 import { sharingIssues } from "./ecr/sharingConfig";
 import { DOCKER_BRIDGE_CIDR } from "./idc/host";
 import { buildContextIssues } from "./images/context";
@@ -72,7 +74,7 @@ export const KNOWN_NAMESPACES = [PROJECT, "pulumi", ...PROVIDER_NAMESPACES] as c
  * Keys that hold secrets: a plain-text value is refused, with the command
  * that stores it encrypted. Add a key here when the program reads one.
  */
-export const SECRET_KEYS = ["nlpApiKey"] as const;
+export const SECRET_KEYS: readonly string[] = ["nlpApiKey", ...CACHE_TOKEN_KEYS];
 
 /** The AWS provider's config keys (`aws:region`, ...), from the provider package itself. */
 function awsProviderKeys(): string[] {
@@ -453,6 +455,34 @@ const registrySchema = z.strictObject({
     noncurrentVersionDays: z.number().int().min(1).max(3650).default(30),
 });
 
+/** ECR pull-through cache (src/ecr/pullThroughCache.ts checks what the schema cannot). */
+const pullThroughCacheSchema = z.strictObject({
+    rules: z
+        .array(
+            z.strictObject({
+                upstream: z.enum(UPSTREAMS),
+                /** Repository prefix; default the upstream's (ecr-public, kubernetes, quay, docker-hub, github, gitlab). */
+                prefix: z.string().optional(),
+                /** Upstream user name; required for Docker Hub, GitHub and GitLab, refused for the others. */
+                username: z.string().optional(),
+            }),
+        )
+        .min(1, { message: "must list at least one rule" }),
+    /** Images the warm-up commands pull first; the IDC host's commands pull the first Docker Hub one. */
+    warmUpImages: z.array(z.string()).default([]),
+    /** Cached images not pulled for this many days expire (lifecycle `sinceImagePulled`). */
+    unpulledExpireDays: z.number().int().min(1).max(3650).default(90),
+    /** A basic scan-on-push registry scanning rule for the cache prefixes and the stack's repositories. */
+    scanOnPush: z.boolean().default(true),
+    /** Other accounts (or roles in them) that may pull cached images and fill the cache. */
+    consumers: z
+        .strictObject({
+            accounts: z.array(accountId).default([]),
+            roleArns: z.array(roleArn).default([]),
+        })
+        .prefault({}),
+});
+
 const BLOCKS = {
     network: networkSchema,
     endpoints: endpointsSchema,
@@ -463,10 +493,11 @@ const BLOCKS = {
     idc: idcSchema,
     images: imagesSchema,
     registry: registrySchema,
+    pullThroughCache: pullThroughCacheSchema,
 } as const;
 
-/** Plain (non-object) keys. `nlpApiKey` is a secret and is read separately. */
-const SCALARS = ["accountId", "nlpApiKey"] as const;
+/** Plain (non-object) keys. The secret ones (SECRET_KEYS) are read separately. */
+const SCALARS = ["accountId", ...SECRET_KEYS];
 
 /**
  * Settings blocks that turn no component on: `quotas` overrides the AWS
@@ -503,6 +534,10 @@ export type NlpConfig = z.infer<typeof nlpSchema>;
 export type IdcConfig = z.infer<typeof idcSchema>;
 export type ImagesConfig = z.infer<typeof imagesSchema>;
 export type RegistryConfig = z.infer<typeof registrySchema>;
+export type PullThroughCacheConfig = z.infer<typeof pullThroughCacheSchema> & {
+    /** The rules with their defaults (prefix, upstream URL, token key) filled in. */
+    cacheRules: CacheRule[];
+};
 
 export interface StackConfig {
     project: string;
@@ -518,6 +553,7 @@ export interface StackConfig {
     idc?: IdcConfig;
     images?: ImagesConfig;
     registry?: RegistryConfig;
+    pullThroughCache?: PullThroughCacheConfig;
     /** AWS quotas in force: the defaults, overridden by the `quotas` block. */
     quotas: Quotas;
 }
@@ -627,6 +663,7 @@ export function parseStackConfig(
     if (isKnownRegion(cfg.region)) {
         const declared = new Set(Object.keys(BLOCKS).filter((b) => raw[key(b)] !== undefined));
         issues.push(...crossCheck(cfg, declared));
+        issues.push(...pullThroughCacheIssues(cfg, new Set(Object.keys(raw))));
         // Only valid blocks are in cfg: a rule reading an invalid one is skipped.
         issues.push(...componentRules(cfg));
     }
@@ -914,7 +951,16 @@ function derive(cfg: StackConfig): StackConfig {
         if (cfg.idc && !onPremisesCidrs.includes(cfg.idc.cidr)) onPremisesCidrs.push(cfg.idc.cidr);
         endpoints = { ...endpoints, onPremisesCidrs, interfaceServices: [...services] };
     }
-    return { ...cfg, network, endpoints } as StackConfig;
+    const pullThroughCache = cfg.pullThroughCache && {
+        ...cfg.pullThroughCache,
+        cacheRules: cacheRules(cfg.pullThroughCache),
+    };
+    return {
+        ...cfg,
+        network,
+        endpoints,
+        ...(pullThroughCache ? { pullThroughCache } : {}),
+    } as StackConfig;
 }
 
 function zodIssue(block: string, issue: z.core.$ZodIssue, value: unknown): ConfigIssue[] {
@@ -1017,6 +1063,8 @@ export function referencedStacks(raw: Record<string, string>): string[] {
 export function loadConfig(projectDir: string): {
     cfg: StackConfig;
     nlpApiKey?: pulumi.Output<string>;
+    /** Access tokens of the pull-through cache's upstreams, by secret config key (never plain). */
+    cacheTokens: Record<string, pulumi.Output<string>>;
 } {
     const raw = pulumi.runtime.allConfig();
     // Which values are stored encrypted: the engine passes their keys to the
@@ -1043,6 +1091,12 @@ export function loadConfig(projectDir: string): {
         }
         throw e;
     }
-    const nlpApiKey = new pulumi.Config(PROJECT).getSecret("nlpApiKey");
-    return { cfg, nlpApiKey };
+    const config = new pulumi.Config(PROJECT);
+    const nlpApiKey = config.getSecret("nlpApiKey");
+    const cacheTokens: Record<string, pulumi.Output<string>> = {};
+    for (const rule of cfg.pullThroughCache?.cacheRules ?? []) {
+        const token = rule.tokenKey && config.getSecret(rule.tokenKey);
+        if (rule.tokenKey && token) cacheTokens[rule.tokenKey] = token;
+    }
+    return { cfg, nlpApiKey, cacheTokens };
 }

@@ -72,6 +72,14 @@ const REPOSITORY_CAPABILITIES: CapabilitySpec[] = [
         ],
     },
     {
+        // A pull of an image a pull-through cache does not hold yet imports it, creating its
+        // repository when needed (ECR user guide, pull-through-cache-iam). Both actions are
+        // decided on the pull's own request, which goes to ecr.dkr.
+        name: "fill cache",
+        mode: "all",
+        requests: [dkr("ecr:BatchImportUpstreamImage"), dkr("ecr:CreateRepository"), LOGIN],
+    },
+    {
         name: "delete",
         mode: "any",
         requests: [api("ecr:BatchDeleteImage"), api("ecr:DeleteRepository")],
@@ -163,6 +171,12 @@ export interface Target {
     policy?: Record<string, unknown>;
     /** Where the policy comes from (`repository policy`, `creation template ROOT`, ...). */
     policySource?: string;
+    /**
+     * The registry's permissions policy (repositories only), evaluated with the resource
+     * policy: it grants ecr:BatchImportUpstreamImage and ecr:CreateRepository (and
+     * ecr:ReplicateImage) on the repositories its statements name.
+     */
+    registryPolicy?: Record<string, unknown>;
     /** False for a replica the replication rules would not create: nobody can use it. */
     exists: boolean;
     note?: string;
@@ -232,6 +246,8 @@ const T = {
     repositoryPolicy: "aws:ecr/repositoryPolicy:RepositoryPolicy",
     replication: "aws:ecr/replicationConfiguration:ReplicationConfiguration",
     template: "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
+    cacheRule: "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
+    registryPolicy: "aws:ecr/registryPolicy:RegistryPolicy",
     secret: "aws:secretsmanager/secret:Secret",
     secretPolicy: "aws:secretsmanager/secretPolicy:SecretPolicy",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
@@ -358,9 +374,10 @@ function replicationOf(ix: PlanIndex): Replication | undefined {
 }
 
 /**
- * The creation template a replica named `name` gets in a registry: the one whose prefix is the
- * longest namespace of the name (a prefix `p` covers `p/...`, "there is always an assumed /"),
- * else `ROOT`, which covers repositories no other template matches (ECR API reference,
+ * The creation template a repository named `name` gets when ECR creates it for `appliedFor`
+ * (a replica, or a pull-through cache repository): the one whose prefix is the longest
+ * namespace of the name (a prefix `p` covers `p/...`, "there is always an assumed /"), else
+ * `ROOT`, which covers repositories no other template matches (ECR API reference,
  * CreateRepositoryCreationTemplate, prefix).
  */
 function templateFor(
@@ -368,6 +385,7 @@ function templateFor(
     account: string,
     region: string,
     name: string,
+    appliedFor: "REPLICATION" | "PULL_THROUGH_CACHE" = "REPLICATION",
 ): { policy?: Record<string, unknown>; prefix: string } | undefined {
     const templates = indexes
         .filter((ix) => ix.account === account)
@@ -377,7 +395,7 @@ function templateFor(
                 .filter((t) => ix.regionOf(t) === region)
                 .filter((t) => {
                     const applied = PlanIndex.value(t, "appliedFors");
-                    return Array.isArray(applied) && applied.includes("REPLICATION");
+                    return Array.isArray(applied) && applied.includes(appliedFor);
                 }),
         );
     let best: PlanResource | undefined;
@@ -478,6 +496,57 @@ function repositoryTargets(ix: PlanIndex, all: PlanIndex[], prefix: string): Tar
         }
     }
     return targets;
+}
+
+/**
+ * One column per pull-through cache rule: a repository ECR would create under its prefix on a
+ * first pull, with the policy the rule's creation template gives it.
+ */
+function cacheTargets(ix: PlanIndex, all: PlanIndex[]): Target[] {
+    return ix.of(T.cacheRule).map((rule) => {
+        const prefix = (PlanIndex.str(rule, "ecrRepositoryPrefix") ?? rule.name).replace(/\/$/, "");
+        const region = ix.regionOf(rule);
+        const name = `${prefix}/access-matrix`;
+        const template = templateFor(all, ix.account, region, name, "PULL_THROUGH_CACHE");
+        return {
+            label: `${prefix}/* (pull-through cache)`,
+            kind: "repository" as const,
+            arn: `arn:aws:ecr:${region}:${ix.account}:repository/${name}`,
+            account: ix.account,
+            region,
+            policy: template?.policy,
+            policySource: template?.policy ? `creation template ${template.prefix}` : undefined,
+            exists: true,
+            note: `a repository ECR creates on the first pull of an image from ${PlanIndex.str(rule, "upstreamRegistryUrl") ?? "the upstream"}`,
+        };
+    });
+}
+
+/** The registry policy of an account's registry in a region, from the plans that hold one. */
+function registryPolicyFor(
+    indexes: PlanIndex[],
+    account: string,
+    region: string,
+): Record<string, unknown> | undefined {
+    for (const ix of indexes) {
+        if (ix.account !== account) continue;
+        const r = ix.of(T.registryPolicy).find((p) => ix.regionOf(p) === region);
+        if (r) return parseDoc(PlanIndex.value(r, "policy"));
+    }
+    return undefined;
+}
+
+/** One resource policy from a repository's own (or template) policy and its registry's policy. */
+function resourcePolicyOf(t: Target): Record<string, unknown> | undefined {
+    if (!t.registryPolicy) return t.policy;
+    const statements = (doc?: Record<string, unknown>) => {
+        const st = doc?.Statement;
+        return st === undefined ? [] : Array.isArray(st) ? st : [st];
+    };
+    return {
+        Version: "2012-10-17",
+        Statement: [...statements(t.policy), ...statements(t.registryPolicy)],
+    };
 }
 
 function otherTargets(ix: PlanIndex): Target[] {
@@ -801,6 +870,7 @@ function grantees(ix: PlanIndex): {
     const docs = [
         ...ix.of(T.repositoryPolicy).map((r) => PlanIndex.value(r, "policy")),
         ...ix.of(T.template).map((r) => PlanIndex.value(r, "repositoryPolicy")),
+        ...ix.of(T.registryPolicy).map((r) => PlanIndex.value(r, "policy")),
         ...ix.of(T.secretPolicy).map((r) => PlanIndex.value(r, "policy")),
         ...ix.of(T.bucketPolicy).map((r) => PlanIndex.value(r, "policy")),
     ]
@@ -1094,7 +1164,7 @@ class Evaluator {
                     p.identity === "any" ? [{ name: "allow-all", policy: ALLOW_ALL }] : p.identity,
                 serviceControlPolicies: [],
                 resourceControlPolicies: [],
-                resourcePolicy: req.resource === "*" ? undefined : target.policy,
+                resourcePolicy: req.resource === "*" ? undefined : resourcePolicyOf(target),
                 // No policy on an endpoint means AWS's default full-access policy.
                 vpcEndpointPolicies:
                     endpoint?.policy !== undefined
@@ -1153,11 +1223,17 @@ export async function computeAccess(plan: Plan, related: Plan[] = []): Promise<A
 
     const targets: Target[] = [
         ...repositoryTargets(ix, all, ""),
+        ...cacheTargets(ix, all),
         ...others.flatMap((o) =>
             repositoryTargets(o, all, `${o.plan.stack}: `).filter((t) => t.region === ix.region),
         ),
         ...otherTargets(ix),
     ];
+    for (const t of targets) {
+        if (t.kind !== "repository") continue;
+        const registryPolicy = registryPolicyFor(all, t.account, t.region);
+        if (registryPolicy) t.registryPolicy = registryPolicy;
+    }
     const principals = principalsOf(ix);
     const evaluator = new Evaluator(runSimulation);
     const cells: Cell[] = [];
@@ -1251,7 +1327,7 @@ export function accessMarkdown(m: AccessMatrix): string {
     lines.push("", "| resource | ARN | resource policy | note |", "|---|---|---|---|");
     for (const t of m.targets) {
         lines.push(
-            `| ${esc(t.label)} | \`${t.arn}\` | ${t.policySource ?? "none"} | ${esc(t.note ?? "")} |`,
+            `| ${esc(t.label)} | \`${t.arn}\` | ${[t.policySource, t.registryPolicy ? "registry policy" : undefined].filter(Boolean).join(" + ") || "none"} | ${esc(t.note ?? "")} |`,
         );
     }
     const paths = new Map<string, Path>();

@@ -9,6 +9,7 @@ import { iamPolicies } from "./iam";
 import { iamQuotaPolicies } from "./iamQuotas";
 import { lbPolicies } from "./lb";
 import { networkPolicies } from "./network";
+import { pullThroughCachePolicies } from "./pullThroughCache";
 import { s3Policies } from "./s3";
 
 export type Policy = ResourceValidationPolicy | StackValidationPolicy;
@@ -26,4 +27,5 @@ export const allPolicies: Policy[] = [
     ...s3Policies,
     ...iamQuotaPolicies,
     ...iamPolicies,
+    ...pullThroughCachePolicies,
 ];

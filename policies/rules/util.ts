@@ -461,6 +461,8 @@ export const TYPES = {
     zoneAssociation: "aws:route53/zoneAssociation:ZoneAssociation",
     repository: "aws:ecr/repository:Repository",
     repositoryPolicy: "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    pullThroughCacheRule: "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
+    secret: "aws:secretsmanager/secret:Secret",
     vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
     securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",

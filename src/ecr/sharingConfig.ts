@@ -8,6 +8,7 @@
  */
 import type { ConfigIssue, StackConfig } from "../config";
 import { hostEcrPolicy } from "../idc/host";
+import { cacheFillResources } from "./pullThroughCacheConfig";
 import {
     lifecyclePolicyDocument,
     policyText,
@@ -151,11 +152,11 @@ export function sharingIssues(cfg: StackConfig): ConfigIssue[] {
         }
     }
     if (idc) {
-        const size = iamPolicySize(hostEcrPolicy(homeArns));
+        const size = iamPolicySize(hostEcrPolicy(homeArns, cacheFillResources(cfg)));
         if (size > MAX_ROLE_INLINE_POLICY_CHARS) {
             issues.push({
                 key: k("repositories.names"),
-                message: `the IDC host role's policy (idc block) would be ${size} characters; IAM allows ${MAX_ROLE_INLINE_POLICY_CHARS} for all inline policies of a role (whitespace excluded). It holds one ARN per namespace and one per top-level repository: put the repositories under fewer namespaces`,
+                message: `the IDC host role's policy (idc block) would be ${size} characters; IAM allows ${MAX_ROLE_INLINE_POLICY_CHARS} for all inline policies of a role (whitespace excluded). It holds one ARN per namespace, one per top-level repository and two per cache prefix: put the repositories under fewer namespaces`,
             });
         }
         if (!isReleaseTag(IDC_PUSH_TAG_EXAMPLE, patterns)) {

@@ -6,6 +6,7 @@
  * tested without mocks.
  */
 import { AUTH_ACTION, PULL_ACTIONS, type PolicyDocument, type PolicyStatement } from "../iam";
+import { cacheFillStatement } from "../ecr/pullThroughCache";
 
 /**
  * Trust policy of an ECS task role (execution or task role): only ECS tasks
@@ -162,12 +163,7 @@ export function executionRolePolicy(input: ExecutionRolePolicyInput): PolicyDocu
         );
     }
     if (cached.length > 0) {
-        statements.push({
-            Sid: "PullThroughCacheImport",
-            Effect: "Allow",
-            Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
-            Resource: cached.length === 1 ? cached[0] : cached,
-        });
+        statements.push(cacheFillStatement(cached, "PullThroughCacheImport"));
     }
     if (!/:log-group:[^:]+$/.test(input.logGroupArn)) {
         throw new Error(

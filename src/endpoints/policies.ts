@@ -8,6 +8,7 @@
  * that account).
  */
 
+import { CACHE_FILL_ACTIONS } from "../ecr/pullThroughCache";
 import { DESCRIBE_ACTIONS, PULL_ACTIONS, PUSH_ACTIONS } from "../iam";
 import {
     REGISTRY_S3_BUCKET_ACTIONS,
@@ -86,6 +87,14 @@ export interface EcrEndpointPolicyArgs {
      * @default false
      */
     allowAnyPrincipal?: boolean;
+    /**
+     * Repository ARNs (or `.../repository/<prefix>/*` patterns) of the stack's pull-through
+     * cache where a pull through the endpoints may fill the cache: ecr:BatchImportUpstreamImage
+     * and ecr:CreateRepository on exactly these. Pulling cached images needs nothing more
+     * (they are repositories of a listed registry).
+     * @default [] (no statement: nothing can be imported through the endpoints)
+     */
+    cacheFillResources?: string[];
 }
 
 /** AWS Organizations ID (`o-` and 10 to 32 lower-case letters or digits). */
@@ -141,6 +150,25 @@ export function ecrEndpointPolicy(args: EcrEndpointPolicyArgs): EndpointPolicyDo
             Sid: "PushToListedRegistries",
             Action: [...PUSH_ACTIONS],
             Resource: repositories,
+        });
+    }
+    const cache = [...new Set(args.cacheFillResources ?? [])];
+    for (const arn of cache) {
+        const m =
+            /^arn:aws[a-z-]*:ecr:([a-z0-9-]+):(\d{12}):repository\/[a-z0-9._/-]+(?:\/\*)?$/.exec(
+                arn,
+            );
+        if (!m || m[1] !== args.region || !accounts.includes(m[2])) {
+            throw new Error(
+                `\`cacheFillResources\`: "${arn}" is not a repository ARN (or <prefix>/* pattern) of a listed registry in ${args.region}`,
+            );
+        }
+    }
+    if (cache.length > 0) {
+        grants.push({
+            Sid: "FillPullThroughCache",
+            Action: [...CACHE_FILL_ACTIONS],
+            Resource: cache.length === 1 ? cache[0] : cache,
         });
     }
     const statements: EndpointPolicyStatement[] = [];

@@ -6,6 +6,7 @@
  */
 import { cidrsOverlap, parseCidr } from "../cidr";
 import { dnsSuffix } from "../dns/records";
+import { cacheFillStatement } from "../ecr/pullThroughCache";
 import { namespaceResourcePatterns } from "../ecr/sharing";
 import { PolicyDocument, PULL_ACTIONS, PUSH_ACTIONS } from "../iam";
 import { isKnownRegion } from "../regions";
@@ -126,14 +127,36 @@ export function ec2TrustPolicy(): PolicyDocument {
  * 10,240 characters for all of a role's inline policies) does not grow with
  * the repository count.
  *
- * @throws naming `repositoryArns` when the list is empty or holds a non-ARN.
+ * With `cacheRepositories` (the pull-through cache's `.../repository/<prefix>/*` patterns) the
+ * host may also pull cached images and fill the cache there (ecr:BatchImportUpstreamImage,
+ * ecr:CreateRepository), never push to it.
+ *
+ * @throws naming `repositoryArns` when the list is empty or holds a non-ARN, naming
+ *   `cacheRepositories` when one is not a repository ARN or pattern.
  */
-export function hostEcrPolicy(repositoryArns: string[]): PolicyDocument {
+export function hostEcrPolicy(
+    repositoryArns: string[],
+    cacheRepositories: string[] = [],
+): PolicyDocument {
     if (!Array.isArray(repositoryArns) || repositoryArns.length === 0) {
         throw new Error("`repositoryArns` must list at least one repository the host may push to.");
     }
     repositoryArns.forEach((arn) => parseRepositoryArn(arn));
+    cacheRepositories.forEach((arn, i) => parseRepositoryArn(arn, `cacheRepositories[${i}]`));
     const resources = namespaceResourcePatterns(repositoryArns).sort();
+    const cache = [...new Set(cacheRepositories)].sort();
+    const cacheStatements: PolicyDocument["Statement"] =
+        cache.length === 0
+            ? []
+            : [
+                  {
+                      Sid: "PullCachedImages",
+                      Effect: "Allow",
+                      Action: [...PULL_ACTIONS],
+                      Resource: cache,
+                  },
+                  cacheFillStatement(cache),
+              ];
     return {
         Version: "2012-10-17",
         Statement: [
@@ -149,6 +172,7 @@ export function hostEcrPolicy(repositoryArns: string[]): PolicyDocument {
                 Action: [...PULL_ACTIONS, ...PUSH_ACTIONS].sort(),
                 Resource: resources,
             },
+            ...cacheStatements,
         ],
     };
 }
@@ -263,6 +287,18 @@ export function pullCommands(imageUri: string, region: string): string[] {
     ];
 }
 
+/**
+ * Pulls a pull-through cache image (`<prefix>/<upstream path>:<tag>`) on the IDC host, through
+ * the endpoints. The image must have been pulled once already from a network with an internet
+ * path (the warm-up commands): a first pull through interface endpoints does not work.
+ */
+export function cachePullCommands(registry: string, region: string, image: string): string[] {
+    return [
+        `aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${registry}`,
+        `docker pull ${registry}/${image}`,
+    ];
+}
+
 /** Opens a shell on the host through the EC2 Instance Connect Endpoint. */
 export function connectCommand(instanceId: string, region: string): string {
     return `aws ec2-instance-connect ssh --instance-id ${instanceId} --region ${region} --connection-type eice`;
@@ -276,6 +312,9 @@ export function connectCommand(instanceId: string, region: string): string {
  * records (the `exact` layout) the ECR names resolve straight to the endpoint
  * IPs, which the doctor reports as an A record unless told to accept aliases.
  */
-export function doctorCommand(registry: string, opts: { allowAlias?: boolean } = {}): string {
-    return `npm run doctor -- --registry ${registry}${opts.allowAlias ? " --allow-alias" : ""}`;
+export function doctorCommand(
+    registry: string,
+    opts: { allowAlias?: boolean; cachedImage?: string } = {},
+): string {
+    return `npm run doctor -- --registry ${registry}${opts.allowAlias ? " --allow-alias" : ""}${opts.cachedImage ? ` --image ${opts.cachedImage} --pull-through-cache` : ""}`;
 }

@@ -208,6 +208,20 @@ export interface RegistryComparison {
     note: string;
 }
 
+/**
+ * The pull-through cache: its images are billed as ECR storage, and first pulls need a path to
+ * the internet. The stack warms the cache from outside the VPC (no fixed cost); a temporary NAT
+ * gateway in the VPC is the alternative the user guide names, priced here for comparison.
+ */
+export interface PullThroughCacheCost {
+    /** Cache prefixes of the plan's rules. */
+    prefixes: string[];
+    storageUsdPerGbMonth: number;
+    /** One NAT gateway with its Elastic IP, per hour and per GB processed, in the cache's region. */
+    natAlternative: { usdPerHour: number; usdPerMonth: number; usdPerGb: number };
+    note: string;
+}
+
 export interface CostEstimate {
     project: string;
     stack: string;
@@ -228,6 +242,8 @@ export interface CostEstimate {
     natComparison: NatComparison;
     /** Present when the plan has a self-hosted registry. */
     registryComparison?: RegistryComparison;
+    /** Present when the plan has pull-through cache rules. */
+    pullThroughCache?: PullThroughCacheCost;
     notes: string[];
 }
 
@@ -260,6 +276,9 @@ const FREE_TYPES: Record<string, string> = {
     "awsx:ecr:Image": "free (its layers are billed as ECR storage)",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "free",
     "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": "free",
+    "aws:ecr/registryPolicy:RegistryPolicy": "free",
+    "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration":
+        "free (basic scanning; Inspector's enhanced scanning is billed)",
     "aws:ecs/cluster:Cluster": "free (Container Insights metrics billed by usage)",
     "aws:ecs/taskDefinition:TaskDefinition": "free (tasks priced on the ECS service)",
     "aws:lb/listener:Listener": "free (billed on the load balancer)",
@@ -439,6 +458,10 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
                 line(0, "storage only (per GB-month)");
                 gbRate("ECR image storage per GB-month", "ecrStorageGbMonth");
                 break;
+            case "aws:ecr/pullThroughCacheRule:PullThroughCacheRule":
+                line(0, "no fixed charge; cached images billed as ECR storage per GB-month");
+                gbRate("ECR pull-through cache storage per GB-month", "ecrStorageGbMonth");
+                break;
             case "aws:s3/bucket:Bucket":
             case "aws:s3/bucketV2:BucketV2":
                 // ELB access-log delivery into a bucket is not charged.
@@ -577,6 +600,7 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
 
     const natComparison = compareWithNat(plan, stackRegion, lines, pricer, hours);
     const registryComparison = compareRegistryWithEcr(plan, stackRegion, lines, pricer);
+    const pullThroughCache = cacheCost(plan, stackRegion, pricer, hours);
     const fixed = round2(lines.reduce((s, l) => s + l.monthlyUsd, 0));
     return {
         project: plan.project,
@@ -594,7 +618,41 @@ export function estimateCost(plan: Plan, options: EstimateOptions): CostEstimate
         ].sort(),
         natComparison,
         ...(registryComparison ? { registryComparison } : {}),
+        ...(pullThroughCache ? { pullThroughCache } : {}),
         notes: [...notes],
+    };
+}
+
+function cacheCost(
+    plan: Plan,
+    stackRegion: string,
+    pricer: Pricer,
+    hours: number,
+): PullThroughCacheCost | undefined {
+    const rules = plan.resources.filter(
+        (r) => r.type === "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
+    );
+    if (rules.length === 0) return undefined;
+    const region = resourceRegion(rules[0], stackRegion);
+    const prefixes = rules.map((r) => str(r.inputs.ecrRepositoryPrefix) ?? r.name);
+    const storage = round6(pricer.rate("ecrStorageGbMonth", region));
+    const natHour = round6(
+        pricer.rate("natGatewayHour", region) + pricer.rate("publicIpv4Hour", region),
+    );
+    const natGb = round6(pricer.rate("natGatewayGb", region));
+    const natMonth = round2(natHour * hours);
+    const note =
+        `Pull-through cache (${prefixes.join(", ")}): cached images are ECR storage, $${storage}/GB-month ` +
+        `(a multi-architecture image is cached with every platform), until they go unpulled long enough to expire; ` +
+        `no fixed charge. First pulls are warmed up from a network with an internet path (stack output pullThroughCacheWarmUpCommands): no cost here. ` +
+        `A temporary NAT gateway in the VPC instead (the ECR user guide's way for first pulls through interface endpoints) would cost ` +
+        `$${natHour}/hour with its Elastic IP ($${natMonth.toFixed(2)}/month if left running) + $${natGb}/GB processed, ` +
+        `and would give the private subnets an internet route while it exists.`;
+    return {
+        prefixes,
+        storageUsdPerGbMonth: storage,
+        natAlternative: { usdPerHour: natHour, usdPerMonth: natMonth, usdPerGb: natGb },
+        note,
     };
 }
 
@@ -786,6 +844,10 @@ export function formatCostTable(e: CostEstimate): string {
         for (const x of reg.examples) {
             out.push(`| ${x.gb} GB | ${money(x.selfHostedUsd)} | ${money(x.ecrUsd)} |`);
         }
+    }
+    if (e.pullThroughCache) {
+        out.push("");
+        out.push(e.pullThroughCache.note);
     }
     if (e.notPriced.length > 0) {
         out.push("");

@@ -77,6 +77,7 @@ const T = {
     peering: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
     secret: "aws:secretsmanager/secret:Secret",
     bucket: "aws:s3/bucket:Bucket",
+    cacheRule: "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
 } as const;
 
 /** Repositories in one region above which they are drawn per namespace. */
@@ -312,6 +313,29 @@ export function buildArchitecture(plan: Plan, options: DiagramOptions): Architec
         }
     }
 
+    // Pull-through cache: ECR fills `<prefix>/` from the upstream on a first pull, which needs
+    // an internet path (the warm-up); cached images are then served like the repositories.
+    const upstreams: ArchNode[] = [];
+    for (const r of ofType(T.cacheRule)) {
+        const region = resourceRegion(r, options.region);
+        const prefix = str(r.inputs.ecrRepositoryPrefix) ?? r.name;
+        const url = str(r.inputs.upstreamRegistryUrl) ?? "upstream";
+        place(
+            r,
+            [
+                `pull-through cache ${prefix}/`,
+                `from ${url}${r.inputs.credentialArn ? " (credential)" : ""}`,
+            ],
+            "cylinder",
+        );
+        edge(ecrNode(region), r.urn, "caches", true);
+        const key = `upstream:${url}`;
+        if (!upstreams.some((n) => n.key === key)) {
+            upstreams.push({ key, lines: [`upstream ${url}`, "internet"], shape: "round" });
+        }
+        edge(r.urn, key, "first pull (warm-up)", true);
+    }
+
     // Zones: record lines in the label; the endpoints they send ECR names to.
     const zones = ofType(T.zone);
     const zoneIdOf = (z: PlanResource) =>
@@ -492,7 +516,7 @@ export function buildArchitecture(plan: Plan, options: DiagramOptions): Architec
     return {
         title: `${plan.project} / ${plan.stack}`,
         groups,
-        nodes: outside,
+        nodes: [...outside, ...upstreams],
         edges,
         omitted: res.length - drawnCount - componentCount,
     };

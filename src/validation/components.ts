@@ -26,6 +26,7 @@ import {
     repositoryPolicyDocument,
     repositoryUrl,
 } from "../ecr/policies";
+import { cacheFillResources } from "../ecr/pullThroughCacheConfig";
 import { ecrEndpointPolicy, s3GatewayPolicy } from "../endpoints/policies";
 import { hostEcrPolicy, validateIdcNetwork } from "../idc/host";
 import {
@@ -305,6 +306,7 @@ export function componentInvariants(cfg: StackConfig): ConfigIssue[] {
                 region: cfg.region,
                 accounts: [account, ...endpoints.registryAccounts],
                 allowPush: endpoints.allowPush,
+                cacheFillResources: cacheFillResources({ ...cfg, accountId: account }),
             }),
         );
     }

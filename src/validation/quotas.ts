@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ConfigIssue, StackConfig } from "../config";
 import { lifecyclePolicyDocument } from "../ecr/policies";
+import { cacheFillResources } from "../ecr/pullThroughCacheConfig";
 import { ecrEndpointPolicy, s3GatewayPolicy } from "../endpoints/policies";
 import { didYouMean } from "./suggest";
 
@@ -87,6 +88,13 @@ export const QUOTAS = {
         adjustable: false,
         source: "Amazon ECR User Guide, Amazon ECR service quotas",
         counts: "rules of each repository's lifecycle policy (a rule per release tag pattern, plus the untagged and the `any` rules)",
+    },
+    pullThroughCacheRulesPerRegistry: {
+        name: "Pull through cache rules per registry",
+        default: 50,
+        adjustable: false,
+        source: "Amazon ECR User Guide, Amazon ECR service quotas (older versions of the pull-through cache page: 10)",
+        counts: "pullThroughCache.rules (one rule each, in the stack's registry and region)",
     },
     repositoryPolicyLength: {
         name: "Repository policy length (characters)",
@@ -228,13 +236,18 @@ export function quotaChecks(cfg: StackConfig): ConfigIssue[] {
         const accounts = [cfg.accountId, ...endpoints.registryAccounts];
         if (nlp) accounts.push("000000000000");
         const ecrPolicy = policyLength(() =>
-            ecrEndpointPolicy({ region: cfg.region, accounts, allowPush: endpoints.allowPush }),
+            ecrEndpointPolicy({
+                region: cfg.region,
+                accounts,
+                allowPush: endpoints.allowPush,
+                cacheFillResources: cacheFillResources(cfg),
+            }),
         );
         over(
             "endpoints.registryAccounts",
             "endpointPolicyLength",
             ecrPolicy,
-            `makes the ECR endpoints' policy ${ecrPolicy} characters (one repository ARN per registry account${endpoints.allowPush ? ", twice with allowPush" : ""})`,
+            `makes the ECR endpoints' policy ${ecrPolicy} characters (one repository ARN per registry account${endpoints.allowPush ? ", twice with allowPush" : ""}${cfg.pullThroughCache ? ", one per cache prefix" : ""})`,
             "list fewer registry accounts",
         );
         const s3Policy = policyLength(() =>
@@ -261,6 +274,17 @@ export function quotaChecks(cfg: StackConfig): ConfigIssue[] {
             1,
             "associates each ECR private hosted zone with 1 VPC",
             "associate fewer VPCs",
+        );
+    }
+
+    if (cfg.pullThroughCache) {
+        const rules = cfg.pullThroughCache.rules.length;
+        over(
+            "pullThroughCache.rules",
+            "pullThroughCacheRulesPerRegistry",
+            rules,
+            `creates ${rules} pull-through cache rules in one registry (${cfg.region})`,
+            "cache fewer upstreams, or split the rules over more registries (accounts or regions)",
         );
     }
 

@@ -100,6 +100,8 @@ function program(over: Partial<SimulatedIdcArgs> = {}) {
             connectCommand: idc.connectCommand,
             pushCommands: idc.pushCommands,
             doctorCommand: idc.doctorCommand,
+            cachePullCommands: idc.cachePullCommands,
+            cacheDoctorCommand: idc.cacheDoctorCommand,
             registry: idc.registry,
             idcVpcId: idc.vpcId,
             peeringConnectionId: idc.peeringConnectionId,
@@ -520,6 +522,62 @@ describe("SimulatedIdc", () => {
         });
     });
 
+    describe("with the stack's pull-through cache", () => {
+        const CACHE = `arn:aws:ecr:${CLOUD}:${ACCOUNT}:repository/docker-hub/*`;
+        let r: TestRun;
+        before(async () => {
+            r = await run(
+                program({
+                    pullThroughCache: {
+                        repositories: [CACHE],
+                        image: "docker-hub/library/alpine:3.20",
+                    },
+                }),
+                { region: CLOUD, account: ACCOUNT },
+            );
+        });
+
+        it("lets the host pull cached images and fill the cache there, and nothing more", () => {
+            const doc = policyDoc(r.one(T.rolePolicy, "idc-host-ecr").inputs.policy);
+            expect(doc.Statement.slice(2)).to.deep.equal([
+                {
+                    Sid: "PullCachedImages",
+                    Effect: "Allow",
+                    Action: [
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:GetDownloadUrlForLayer",
+                    ],
+                    Resource: [CACHE],
+                },
+                {
+                    Sid: "FillPullThroughCache",
+                    Effect: "Allow",
+                    Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                    Resource: CACHE,
+                },
+            ]);
+        });
+
+        it("outputs the commands that pull the Docker Hub image through the cache and check it", () => {
+            expect(r.outputs.cachePullCommands).to.deep.equal([
+                `aws ecr get-login-password --region ${CLOUD} | docker login --username AWS --password-stdin ${REGISTRY}`,
+                `docker pull ${REGISTRY}/docker-hub/library/alpine:3.20`,
+            ]);
+            expect(r.outputs.cacheDoctorCommand).to.equal(
+                `npm run doctor -- --registry ${REGISTRY} --allow-alias --image docker-hub/library/alpine:3.20 --pull-through-cache`,
+            );
+        });
+
+        it("has no cache commands without a cache", async () => {
+            const plain = await run(program(), { region: CLOUD, account: ACCOUNT });
+            expect(plain.outputs).to.not.have.property("cachePullCommands");
+            expect(
+                policyDoc(plain.one(T.rolePolicy, "idc-host-ecr").inputs.policy).Statement,
+            ).to.have.length(2);
+        });
+    });
+
     describe("argument errors", () => {
         const base = (): SimulatedIdcArgs => ({
             region: IDC,
@@ -603,6 +661,19 @@ describe("SimulatedIdc", () => {
                 "a push repository the host may not push to",
                 (a) => (a.pushRepositoryArn = OTHER_ARN),
                 /^`pushRepositoryArn` .*other is not in `repositoryArns`/,
+            ],
+            [
+                "a cache repository in another region",
+                (a) =>
+                    (a.pullThroughCache = {
+                        repositories: [`arn:aws:ecr:us-east-1:${ACCOUNT}:repository/q/*`],
+                    }),
+                /^`pullThroughCache.repositories\[0\]` .* is in us-east-1; the IDC reaches only the registry of `cloud\.region` ap-southeast-1/,
+            ],
+            [
+                "a cache image without cache repositories",
+                (a) => (a.pullThroughCache = { repositories: [], image: "q/x:1" }),
+                /^`pullThroughCache.image` needs `pullThroughCache.repositories`/,
             ],
             [
                 "a subnet wider than the VPC",

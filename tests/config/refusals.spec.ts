@@ -349,7 +349,12 @@ describe("config: secrets must be secrets", () => {
     });
 
     it("the list of secret keys is the one place to add a key", () => {
-        expect(SECRET_KEYS).to.deep.equal(["nlpApiKey"]);
+        expect(SECRET_KEYS).to.deep.equal([
+            "nlpApiKey",
+            "pullThroughCacheDockerHubToken",
+            "pullThroughCacheGitHubToken",
+            "pullThroughCacheGitLabToken",
+        ]);
     });
 });
 

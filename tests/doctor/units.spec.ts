@@ -185,6 +185,7 @@ describe("doctor units", () => {
                 "a/b:c",
                 "--allow-alias",
                 "--allow-public",
+                "--pull-through-cache",
                 "--layer-host",
                 "layers.example:8443",
                 "--json",
@@ -198,6 +199,7 @@ describe("doctor units", () => {
                 username: "AWS",
                 dockerConfigPath: "/x",
                 image: "a/b:c",
+                pullThroughCache: true,
                 allowAlias: true,
                 allowPublic: true,
                 layerHost: "layers.example",
@@ -230,6 +232,10 @@ describe("doctor units", () => {
                 'doctor: --image must be <repo>:<tag> or <repo>@<digest>, got "UPPER:x"',
             ],
             [["--registry", "r", "--frobnicate"], "doctor: unknown option --frobnicate"],
+            [
+                ["--registry", "r", "--pull-through-cache"],
+                "doctor: --pull-through-cache needs --image <prefix>/<upstream path>:<tag>",
+            ],
             [["--registry"], "doctor: --registry needs a value"],
             [
                 ["--registry", "r", "--layer-host", "x:99999"],

@@ -126,3 +126,40 @@ export function startNginx(
         listen,
     );
 }
+
+/**
+ * Runs nginx in the foreground as an HTTP(S) reverse proxy: `server` is one `server { ... }`
+ * block (or several). Temporary files and logs stay in the server's own directory, so it runs
+ * without root and leaves nothing behind.
+ */
+export function startNginxHttp(
+    server: string,
+    listen: { host: string; port: number },
+): Promise<RunningProxy> {
+    return startProxy(
+        "nginx",
+        (dir) => {
+            const temp = (name: string) => `${name}_temp_path ${dir}/${name};`;
+            fs.writeFileSync(
+                path.join(dir, "nginx.conf"),
+                [
+                    "worker_processes 1;",
+                    `pid ${dir}/nginx.pid;`,
+                    "error_log stderr info;",
+                    "events { worker_connections 64; }",
+                    "http {",
+                    "    access_log off;",
+                    ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(
+                        (n) => `    ${temp(n)}`,
+                    ),
+                    `    include ${dir}/server.conf;`,
+                    "}",
+                    "",
+                ].join("\n"),
+            );
+            return ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"];
+        },
+        { "server.conf": server },
+        listen,
+    );
+}

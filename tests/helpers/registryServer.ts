@@ -42,6 +42,17 @@ export interface RegistryOptions {
     timeoutMs?: number;
     /** Address and port to listen on (inside a test's network namespace); 127.0.0.1 and a free port by default. */
     listen?: { host: string; port: number };
+    /**
+     * Pull-through cache mode (`proxy` in Distribution's configuration): pulls of a name the
+     * registry does not hold are fetched from `remoteurl` and kept. Distribution 2.8 sends
+     * `username`/`password` only to a Bearer realm the remote names (registry/proxy/proxyauth.go).
+     */
+    proxy?: { remoteurl: string; username?: string; password?: string };
+    /**
+     * Extra environment, e.g. `SSL_CERT_FILE` so that the registry (Go) trusts a test CA when it
+     * talks to a proxy remote over TLS.
+     */
+    env?: Record<string, string>;
 }
 
 /** htpasswd lines (bcrypt, which the registry requires) made with the `htpasswd` CLI. */
@@ -91,6 +102,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
                 tls: { certificate: opts.certFile, key: opts.keyFile },
             },
             ...(auth ? { auth } : {}),
+            ...(opts.proxy ? { proxy: opts.proxy } : {}),
             ...(opts.redirectBaseUrl
                 ? {
                       middleware: {
@@ -106,7 +118,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
         fs.writeFileSync(confFile, JSON.stringify(config, null, 2));
         const child = spawn("docker-registry", ["serve", confFile], {
             cwd: dir,
-            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
+            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...opts.env },
             stdio: ["ignore", "pipe", "pipe"],
         });
         const server = wrapChild(child, port, rootDir, dir, opts.listen?.host);
@@ -261,6 +273,12 @@ export interface TokenServerOptions {
     signing: { certPem: string; keyPem: string };
     /** Header used to name the signing key: `x5c` (default) or a libtrust `kid`. */
     keyHeader?: "x5c" | "kid";
+    /**
+     * The repository name a token grants for a requested one (default: the same). A proxy in
+     * front of the registry that rewrites names (ECR's cache prefix) needs its grants rewritten
+     * the same way.
+     */
+    grantName?: (requested: string) => string;
 }
 
 /**
@@ -306,10 +324,11 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<Runnin
                 ? url.searchParams.getAll("scope").flatMap((s) => {
                       const [type, ...rest] = s.split(":");
                       const actions = rest.pop() ?? "";
+                      const name = rest.join(":");
                       return [
                           {
                               type,
-                              name: rest.join(":"),
+                              name: opts.grantName ? opts.grantName(name) : name,
                               actions: actions
                                   .split(",")
                                   .filter((a) => a === "pull" || a === "push"),

@@ -40,7 +40,13 @@ const CUSTOMER_COLUMNS = [
     "log group nlp",
     "bucket nlp-access-logs",
 ];
-const IDC_COLUMNS = ["idc-demo/hello", "hello-internal (outside the stack)"];
+const IDC_COLUMNS = [
+    "idc-demo/hello",
+    "hello-internal (outside the stack)",
+    "ecr-public/* (pull-through cache)",
+    "docker-hub/* (pull-through cache)",
+    "secret cache-docker-hub-credential",
+];
 const REGISTRY_COLUMNS = [
     "mirror/registry",
     "registry-internal (outside the stack)",
@@ -91,7 +97,16 @@ const TRUTH: Record<string, Grid> = {
         "account 999999999999 (unrelated) | endpoints in VPC network": nothing(CUSTOMER_COLUMNS),
     },
     "idc-sim": {
-        "role idc-host | endpoints in VPC idc-net": row(IDC_COLUMNS, ["pull, push", "-"]),
+        // The host pushes and pulls its own namespace, pulls and fills the pull-through cache
+        // (a first pull imports the image) and nothing else: not the repository outside the
+        // stack, not the cache's credential.
+        "role idc-host | endpoints in VPC idc-net": row(IDC_COLUMNS, [
+            "pull, push",
+            "-",
+            "pull, fill cache",
+            "pull, fill cache",
+            "-",
+        ]),
         "account 999999999999 (unrelated) | direct": nothing(IDC_COLUMNS),
         "account 999999999999 (unrelated) | endpoints in VPC network": nothing(IDC_COLUMNS),
         "account 999999999999 (unrelated) | endpoints in VPC idc-net": nothing(IDC_COLUMNS),
@@ -539,6 +554,74 @@ describe("access matrix (tools/access.ts, decided by @cloud-copilot/iam-simulate
             expect(
                 other["account 555555555555 (consumer) | endpoints in VPC net"]["bucket store"],
             ).to.equal("-");
+        });
+    });
+
+    describe("the pull-through cache, through the evaluator", () => {
+        it("idc-sim: without the endpoints' FillPullThroughCache statement the host may pull cached images but not fill the cache", async () => {
+            const plan = JSON.parse(JSON.stringify(plans["idc-sim"])) as Plan;
+            let removed = 0;
+            for (const r of plan.resources) {
+                if (r.type !== "aws:ec2/vpcEndpoint:VpcEndpoint" || !/ecr/.test(r.name)) continue;
+                const doc = JSON.parse(String(r.inputs.policy));
+                const before = doc.Statement.length;
+                doc.Statement = doc.Statement.filter(
+                    (st: { Sid: string }) => st.Sid !== "FillPullThroughCache",
+                );
+                removed += before - doc.Statement.length;
+                r.inputs.policy = JSON.stringify(doc);
+                r.outputs.policy = r.inputs.policy;
+            }
+            expect(removed).to.equal(2);
+            const grid = accessGrid(await computeAccess(plan));
+            expect(grid["role idc-host | endpoints in VPC idc-net"]).to.deep.include({
+                "docker-hub/* (pull-through cache)": "pull",
+                "ecr-public/* (pull-through cache)": "pull",
+            });
+        });
+
+        it("cross-account consumers: pull and fill the cache (registry policy, template policy), nothing for others", async () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cache-consumers-"));
+            const file = path.join(dir, "Pulumi.cache.yaml");
+            fs.writeFileSync(
+                file,
+                YAML.stringify({
+                    config: {
+                        "aws:region": "ap-southeast-1",
+                        "aws:allowedAccountIds": ["777788889999"],
+                        "ecr-private-access:accountId": "777788889999",
+                        "ecr-private-access:repositories": { names: ["team/app"] },
+                        "ecr-private-access:pullThroughCache": {
+                            rules: [{ upstream: "ecr-public" }],
+                            consumers: { accounts: ["555555555555"] },
+                        },
+                    },
+                }),
+            );
+            let plan: Plan;
+            try {
+                plan = await planStack({ stackFile: file, projectDir: ROOT });
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+            const m = await computeAccess(plan);
+            const cache = m.targets.find((t) => t.label === "ecr-public/* (pull-through cache)")!;
+            expect(cache.policySource).to.equal("creation template ecr-public");
+            expect(cache.registryPolicy).to.not.equal(undefined);
+            const grid = accessGrid(m);
+            expect(grid["account 555555555555 (consumer) | direct"]).to.deep.equal({
+                "team/app": "-",
+                "app-internal (outside the stack)": "-",
+                "ecr-public/* (pull-through cache)": "pull, fill cache",
+            });
+            expect(grid["account 999999999999 (unrelated) | direct"]).to.deep.equal({
+                "team/app": "-",
+                "app-internal (outside the stack)": "-",
+                "ecr-public/* (pull-through cache)": "-",
+            });
+            expect(accessMarkdown(m)).to.contain(
+                "| ecr-public/* (pull-through cache) | `arn:aws:ecr:ap-southeast-1:777788889999:repository/ecr-public/access-matrix` | creation template ecr-public + registry policy |",
+            );
         });
     });
 

@@ -1,5 +1,8 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import YAML from "yaml";
 import type { Plan } from "../../src/report/plan";
 import {
     arnPatternsIntersect,
@@ -118,6 +121,61 @@ describe("IAM policy documents against iam-data", function () {
             "DecryptTaskSecrets",
         ]);
         expect(await checkPolicyDocument({ ...document }, { resources: true })).to.deep.equal([]);
+    });
+
+    it("a pull-through cache with consumers: its registry policy and template policies are valid too", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "documents-cache-"));
+        const file = path.join(dir, "Pulumi.cache.yaml");
+        fs.writeFileSync(
+            file,
+            YAML.stringify({
+                config: {
+                    "aws:region": "ap-southeast-1",
+                    "aws:allowedAccountIds": ["777788889999"],
+                    "ecr-private-access:accountId": "777788889999",
+                    "ecr-private-access:network": { cidr: "10.0.0.0/16", azCount: 1 },
+                    "ecr-private-access:endpoints": { placement: "single-az" },
+                    "ecr-private-access:pullThroughCache": {
+                        rules: [{ upstream: "ecr-public" }, { upstream: "quay" }],
+                        consumers: {
+                            accounts: ["444455556666"],
+                            roleArns: ["arn:aws:iam::555555555555:role/ci"],
+                        },
+                    },
+                },
+            }),
+        );
+        let plan: Plan;
+        try {
+            plan = await planStack({ stackFile: file, projectDir: ROOT });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        const docs = documentsOf(plan);
+        expect(docs.map((d) => d.where)).to.have.members([
+            "cache-registry-policy policy",
+            "cache-ecr-public-template repositoryPolicy",
+            "cache-quay-template repositoryPolicy",
+            "endpoints-s3 policy",
+            "endpoints-ecr-api policy",
+            "endpoints-ecr-dkr policy",
+        ]);
+        const issues: string[] = [];
+        for (const d of docs) {
+            for (const i of await checkPolicyDocument(d.document, { resources: true })) {
+                issues.push(`${d.where}: ${i.message}`);
+            }
+        }
+        expect(issues).to.deep.equal([]);
+        // The check can fail on them: a registry policy resource that is not a repository.
+        const registry = docs.find((d) => d.where === "cache-registry-policy policy")!.document as {
+            Statement: Record<string, unknown>[];
+        };
+        const broken = JSON.parse(JSON.stringify(registry));
+        broken.Statement[0].Resource = "arn:aws:ecr:ap-southeast-1:777788889999:registry/x";
+        expect(
+            (await checkPolicyDocument(broken, { resources: true })).map((i) => i.kind),
+        ).to.include("resource");
     });
 
     it("the shipped documents, each broken once, fail the check", async () => {

@@ -123,6 +123,28 @@ describe("the registry stack with a pull-through cache image", function () {
                 Resource:
                     "arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/library/registry",
             });
+            // The tasks pull through the endpoints: their policies let exactly that
+            // repository be imported (the rule itself is made outside this stack).
+            for (const name of ["endpoints-ecr-api", "endpoints-ecr-dkr"]) {
+                const endpoint = plan.resources.find((r) => r.name === name)!;
+                const fill = JSON.parse(endpoint.inputs.policy as string).Statement.find(
+                    (st: { Sid: string }) => st.Sid === "FillPullThroughCache",
+                );
+                expect(fill, name).to.deep.equal({
+                    Sid: "FillPullThroughCache",
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                    Resource:
+                        "arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/library/registry",
+                    Condition: { StringEquals: { "aws:PrincipalAccount": ["123456789012"] } },
+                });
+            }
+            // ... and the first pull has to be warmed up from outside.
+            expect(plan.outputs.pullThroughCacheWarmUpCommands).to.deep.equal([
+                "aws ecr get-login-password --region us-east-1 | docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                "docker pull 123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/registry@sha256:6c5666b861f3505b116bb9aa9b25175e71210414bd010d92035ff64018f9457e",
+            ]);
             expect(
                 plan.resources.filter((r) => r.type === "aws:ecr/repository:Repository"),
             ).to.deep.equal([]);

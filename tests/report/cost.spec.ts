@@ -402,6 +402,57 @@ describe("estimateCost", () => {
         close(far.lines.find((l) => l.type === "aws:wafv2/webAcl:WebAcl")!.monthlyUsd, 8);
     });
 
+    it("prices the pull-through cache: rules free, storage per GB, the temporary NAT it avoids", () => {
+        const plan = fixture("customer-small");
+        const extra = (type: string, name: string, inputs: Record<string, unknown>) =>
+            plan.resources.push({
+                urn: `urn:pulumi:customer::ecr-private-access::${type}::${name}`,
+                id: name,
+                type,
+                name,
+                inputs,
+                outputs: {},
+            });
+        const rule = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule";
+        extra(rule, "cache-docker-hub-rule", { ecrRepositoryPrefix: "docker-hub" });
+        extra(rule, "cache-quay-rule", { ecrRepositoryPrefix: "quay" });
+        extra("aws:ecr/registryPolicy:RegistryPolicy", "cache-registry-policy", {});
+        extra(
+            "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration",
+            "cache-scanning",
+            {},
+        );
+        const before = estimateCost(fixture("customer-small"), { region: "us-east-1", prices });
+        expect(before.pullThroughCache).to.equal(undefined);
+        const e = estimateCost(plan, { region: "us-east-1", prices });
+        expect(e.notPriced.map((n) => n.type)).to.not.include(rule);
+        expect(e.fixedMonthlyUsd).to.equal(before.fixedMonthlyUsd);
+        expect(e.lines.filter((l) => l.type === rule).map((l) => l.basis)).to.deep.equal([
+            "no fixed charge; cached images billed as ECR storage per GB-month",
+            "no fixed charge; cached images billed as ECR storage per GB-month",
+        ]);
+        expect(e.perGb).to.deep.include({
+            what: "ECR pull-through cache storage per GB-month (us-east-1)",
+            usdPerGb: 0.1,
+        });
+        expect(e.pullThroughCache).to.deep.include({
+            prefixes: ["docker-hub", "quay"],
+            storageUsdPerGbMonth: 0.1,
+            natAlternative: { usdPerHour: 0.05, usdPerMonth: 36.5, usdPerGb: 0.045 },
+        });
+        const text = formatCostTable(e);
+        expect(text).to.include(
+            "Pull-through cache (docker-hub, quay): cached images are ECR storage, $0.1/GB-month",
+        );
+        expect(text).to.include(
+            "would cost $0.05/hour with its Elastic IP ($36.50/month if left running) + $0.045/GB processed",
+        );
+        // Scaled like every other price in a region with a multiplier.
+        const far = estimateCost(plan, { region: "ap-southeast-1", prices }).pullThroughCache!;
+        expect(far.storageUsdPerGbMonth).to.equal(0.13);
+        expect(far.natAlternative.usdPerHour).to.equal(0.065);
+    });
+
     it("says so when there are no interface endpoints to compare with NAT", () => {
         const plan = fixture("customer-small");
         plan.resources = plan.resources.filter((r) => r.inputs.vpcEndpointType !== "Interface");

@@ -198,6 +198,37 @@ describe("architecture model", () => {
             [s3Interface, "alias"],
         ]);
         expect(edgesFrom(s3Interface)).to.deep.equal([["aws:s3layer:ap-southeast-1", "layers"]]);
+
+        // The pull-through cache: in the cloud region, filled from its upstreams on a first pull.
+        const rule = (prefix: string) =>
+            plan.resources.find(
+                (r) =>
+                    r.type === "aws:ecr/pullThroughCacheRule:PullThroughCacheRule" &&
+                    r.inputs.ecrRepositoryPrefix === prefix,
+            )!.urn;
+        const cloud = arch.groups.find((g) => g.label === "ap-southeast-1")!;
+        const flat = (g: typeof cloud): string[][] => [
+            ...g.nodes.map((n) => n.lines),
+            ...g.groups.flatMap(flat),
+        ];
+        expect(flat(cloud)).to.deep.include.members([
+            ["pull-through cache docker-hub/", "from registry-1.docker.io (credential)"],
+            ["pull-through cache ecr-public/", "from public.ecr.aws"],
+        ]);
+        expect(arch.nodes.map((n) => n.lines)).to.deep.include.members([
+            ["upstream registry-1.docker.io", "internet"],
+            ["upstream public.ecr.aws", "internet"],
+        ]);
+        expect(edgesFrom("aws:ecr:ap-southeast-1")).to.deep.include.members([
+            [rule("docker-hub"), "caches"],
+            [rule("ecr-public"), "caches"],
+        ]);
+        expect(edgesFrom(rule("docker-hub"))).to.deep.equal([
+            ["upstream:registry-1.docker.io", "first pull (warm-up)"],
+        ]);
+        expect(mermaidProblems(renderMermaid(plan, { region: "ap-southeast-1" }))).to.deep.equal(
+            [],
+        );
     });
 });
 

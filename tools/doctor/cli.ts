@@ -23,6 +23,8 @@ export const USAGE = `usage: npm run doctor -- --registry <host>[:<port>] [optio
   --docker-config <file>      Docker config with auths (default ~/.docker/config.json)
   --image <repo>:<tag>        also fetch this image's manifest and first blob, following
                               the redirect to the host that serves layers
+  --pull-through-cache        --image is an ECR pull-through cache path (<prefix>/<upstream path>):
+                              explain a miss (first pulls need an internet path: warm it up)
   --layer-host <host>[:<port>]  layer bucket host to check (default for ECR:
                               prod-<region>-starport-layer-bucket.s3.<region>.amazonaws.com)
   --allow-alias               accept ECR names resolving straight to private IPs
@@ -50,7 +52,7 @@ const VALUE_FLAGS = new Set([
     "image",
     "layer-host",
 ]);
-const BOOL_FLAGS = new Set(["json", "allow-alias", "allow-public", "help"]);
+const BOOL_FLAGS = new Set(["json", "allow-alias", "allow-public", "pull-through-cache", "help"]);
 const HOST_NAME =
     /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
@@ -139,6 +141,9 @@ export function parseArgs(argv: string[]): CliArgs {
             `--image must be <repo>:<tag> or <repo>@<digest>, got "${values.image}"`,
         );
     }
+    if (flags.has("pull-through-cache") && values.image === undefined) {
+        throw new UsageError("--pull-through-cache needs --image <prefix>/<upstream path>:<tag>");
+    }
     if (values.username !== undefined && values.username.length === 0)
         throw new UsageError("--username is empty");
     const layer =
@@ -154,6 +159,7 @@ export function parseArgs(argv: string[]): CliArgs {
             username: values.username,
             dockerConfigPath: values["docker-config"],
             image: values.image,
+            pullThroughCache: flags.has("pull-through-cache"),
             allowAlias: flags.has("allow-alias"),
             allowPublic: flags.has("allow-public"),
             layerHost: layer?.host,

@@ -478,12 +478,13 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
                                 status: "fail",
                                 summary: `manifest ${image.repo}:${image.reference} answered ${res.status}`,
                                 details,
-                                hint:
-                                    res.status === 404
-                                        ? "no such repository or tag in this registry: check the image name (and the account/region in the host name)"
-                                        : res.status === 401 || res.status === 403
-                                          ? "the user may log in but not pull this repository: grant ecr:BatchGetImage (repository policy for cross-account pulls)"
-                                          : "the registry could not serve the manifest: check its logs",
+                                hint: opts.pullThroughCache
+                                    ? cacheMissHint(res.status, image.repo)
+                                    : res.status === 404
+                                      ? "no such repository or tag in this registry: check the image name (and the account/region in the host name)"
+                                      : res.status === 401 || res.status === 403
+                                        ? "the user may log in but not pull this repository: grant ecr:BatchGetImage (repository policy for cross-account pulls)"
+                                        : "the registry could not serve the manifest: check its logs",
                             };
                         }
                         const type = String(res.headers["content-type"] ?? "").split(";")[0];
@@ -637,6 +638,21 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorResult> {
 
     const ok = !run.failed;
     return { registry, ok, exitCode: ok ? 0 : 1, steps: run.steps };
+}
+
+/**
+ * Why a pull-through cache path did not serve a manifest. A cached image is served like any
+ * other; one that is not cached yet must be imported from the upstream first, and ECR's user
+ * guide says that first pull does not work for a client that reaches ECR only through
+ * interface endpoints. The way out is the stack's warm-up (a first pull from a network with an
+ * internet path), or permissions for the import.
+ */
+export function cacheMissHint(status: number, repo: string): string {
+    const prefix = repo.split("/")[0];
+    if (status === 401 || status === 403) {
+        return `the user may not pull or fill the cache here: grant the pull actions and ecr:BatchImportUpstreamImage, ecr:CreateRepository on repository/${prefix}/* (identity policy, and the ECR endpoint policy on this path)`;
+    }
+    return `${repo} is not cached (or not upstream under that name and tag): the first pull of an image imports it from the upstream registry, and through interface endpoints that pull does not work; pull it once from a network with an internet path (stack output pullThroughCacheWarmUpCommands), then again from here. Check the name: Docker Hub's official images are ${prefix}/library/<name>`;
 }
 
 function tokenFrom(res: HttpAnswer): string | undefined {

@@ -62,6 +62,11 @@ export interface DoctorOptions {
     /** `repo:tag` or `repo@sha256:...` to fetch a manifest and first blob of. */
     image?: string;
     /**
+     * `image` is an ECR pull-through cache path (`<prefix>/<upstream path>`): a failure says
+     * how the cache is filled (a first pull needs an internet path) and what it needs.
+     */
+    pullThroughCache?: boolean;
+    /**
      * Accept an ECR name that resolves straight to private addresses (Route 53
      * alias record, or running inside the VPC with endpoint private DNS).
      */
