@@ -4,16 +4,7 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import {
-    TYPES,
-    configOf,
-    containsUnknown,
-    forType,
-    isKnown,
-    isUnknown,
-    ofType,
-    plain,
-} from "./util";
+import { TYPES, configOf, forType, isKnown, isUnknown, ofType, plain } from "./util";
 
 /** A listener's protocol, defaulting as ELB does (HTTPS when a certificate is set, else HTTP); undefined if unknown. */
 function listenerProtocol(p: Record<string, any>): string | undefined {
@@ -30,6 +21,18 @@ export interface HttpRedirectConfig {
     requireHttps: boolean;
 }
 export const httpRedirectDefaults: HttpRedirectConfig = { requireHttps: false };
+
+/** True when a preview-unknown value hides whether an action redirects to HTTPS. */
+function undecided(action: unknown): boolean {
+    const pending = (v: unknown) => v !== undefined && isUnknown(v);
+    if (pending(action)) return true;
+    if (!action || typeof action !== "object") return false;
+    const a = action as Record<string, any>;
+    if (pending(a.type)) return true;
+    if (a.type !== "redirect") return false;
+    if (pending(a.redirect)) return true;
+    return !!a.redirect && typeof a.redirect === "object" && pending(a.redirect.protocol);
+}
 
 export const albHttpRedirectsToHttps: StackValidationPolicy = {
     name: "alb-http-redirects-to-https",
@@ -56,7 +59,10 @@ export const albHttpRedirectsToHttps: StackValidationPolicy = {
         for (const [listener, proto] of protocols) {
             if (proto !== "HTTP") continue;
             const actions = plain(listener.props)["defaultActions"];
-            if (!Array.isArray(actions) || containsUnknown(actions)) continue;
+            if (!Array.isArray(actions)) continue;
+            // An action is judged by its type and a redirect's protocol; a target group ARN that
+            // is unknown during a preview does not change the verdict.
+            if (actions.some(undecided)) continue;
             const bad = actions.filter(
                 (a) =>
                     !a ||

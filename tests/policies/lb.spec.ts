@@ -97,6 +97,31 @@ describe("policy alb-http-redirects-to-https", () => {
         ];
         expect(stackMessages(albHttpRedirectsToHttps, r)).to.deep.equal([]);
     });
+    it("judges actions whose target group or redirect port is unknown (a first preview)", () => {
+        const r = [
+            https(),
+            listener("fwd", {
+                port: 80,
+                protocol: "HTTP",
+                defaultActions: [{ type: "forward", targetGroupArn: UNKNOWN_STRING }],
+            }),
+            listener("redir", {
+                port: 81,
+                protocol: "HTTP",
+                defaultActions: [
+                    { type: "redirect", redirect: { protocol: "HTTPS", port: UNKNOWN_STRING } },
+                ],
+            }),
+            listener("redir-unknown", {
+                port: 82,
+                protocol: "HTTP",
+                defaultActions: [{ type: "redirect", redirect: { protocol: UNKNOWN_STRING } }],
+            }),
+        ];
+        expect(stackMessages(albHttpRedirectsToHttps, r)).to.deep.equal([
+            'HTTP listener "fwd" (port 80) must only redirect to HTTPS, but its default actions are "forward" (CKV_AWS_2).',
+        ]);
+    });
 });
 
 describe("policy alb-https-tls12", () => {
