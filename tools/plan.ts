@@ -1,15 +1,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import type { Policies } from "@pulumi/policy";
 import type { Plan } from "../src/report/plan";
-import { evaluatePolicies, hasMandatory, PolicyConfig, readPolicyConfig } from "./policy";
+import { PolicyAnalyzer, PolicyConfig, PolicyConfigError } from "./analyzer";
+import { hasMandatory, readPolicyConfig } from "./policy";
 import { runStack } from "./runStack";
 import { writeArtefacts, summary } from "./artefacts";
 
 /**
  * The offline plan: runs the real program for one stack under Pulumi's mock
- * runtime, evaluates the policy pack, and writes `out/<stack>/plan.json` plus
+ * runtime, has the policy pack's own analyzer judge it, and writes `out/<stack>/plan.json` plus
  * the artefacts built from it. No Pulumi CLI, cloud account or plugin needed.
  */
 
@@ -65,11 +65,30 @@ export interface PlanOptions {
     projectDir?: string;
     /** Outputs of stacks already planned, by bare stack name. */
     stackOutputs?: Record<string, Record<string, unknown>>;
-    policies?: Policies;
+    /**
+     * The policy pack's analyzer, started early by the caller so that it boots while the program
+     * runs and serves every stack of a run; without one, planStack starts its own and closes it.
+     */
+    analyzer?: PolicyAnalyzer;
+    /** Policy config (CrossGuard format); default `policies/config/<stack>.json` when present. */
     policyConfig?: PolicyConfig;
+    /** Where `policyConfig` came from, for messages. */
+    policyConfigSource?: string;
+    /** Judge the plan as a first preview: every value another resource produces is unknown. */
+    preview?: boolean;
 }
 
 export async function planStack(opts: PlanOptions): Promise<Plan> {
+    if (opts.analyzer) return planWith(opts, opts.analyzer);
+    const analyzer = PolicyAnalyzer.start();
+    try {
+        return await planWith(opts, analyzer);
+    } finally {
+        await analyzer.close();
+    }
+}
+
+async function planWith(opts: PlanOptions, analyzer: PolicyAnalyzer): Promise<Plan> {
     const projectDir = opts.projectDir ?? ROOT;
     const file = loadStackFile(opts.stackFile, projectDir);
     // Validate before anything runs, with the program's own validator.
@@ -80,6 +99,17 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
         cfg = parseStackConfig(file.config, file.stack);
     } catch (e) {
         if ((e as Error).name === "ConfigError") throw new PlanConfigError((e as Error).message);
+        throw e;
+    }
+
+    // Read the policy config before anything runs too; it is checked against the pack's schemas
+    // once the analyzer answers.
+    const configFile = path.join(projectDir, "policies", "config", `${file.stack}.json`);
+    let policyConfig: PolicyConfig;
+    try {
+        policyConfig = opts.policyConfig ?? readPolicyConfig(configFile);
+    } catch (e) {
+        if (e instanceof PolicyConfigError) throw new PlanConfigError(e.message);
         throw e;
     }
 
@@ -94,7 +124,7 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
             );
         }
         stackOutputs[refStack] = (
-            await planStack({ ...opts, stackFile: refFile, stackOutputs })
+            await planWith({ ...opts, stackFile: refFile, stackOutputs }, analyzer)
         ).outputs;
     }
 
@@ -111,12 +141,19 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
         // Config rules that need another stack's outputs are checked while the program runs.
         throw e?.name === "ConfigError" ? new PlanConfigError(e.message) : e;
     });
-    const policies =
-        opts.policies ?? (require("../policies/rules") as { allPolicies: Policies }).allPolicies;
-    const policyConfig =
-        opts.policyConfig ??
-        readPolicyConfig(path.join(projectDir, "policies", "config", `${file.stack}.json`));
-    const violations = await evaluatePolicies(result, policies, policyConfig);
+    const violations = await analyzer
+        .analyze(result.resources, {
+            project: file.project,
+            stack: file.stack,
+            preview: opts.preview,
+            policyConfig,
+            configSource: opts.policyConfig
+                ? (opts.policyConfigSource ?? "policy config")
+                : path.relative(projectDir, configFile),
+        })
+        .catch((e: Error) => {
+            throw e instanceof PolicyConfigError ? new PlanConfigError(e.message) : e;
+        });
     return {
         project: file.project,
         stack: file.stack,
@@ -152,10 +189,11 @@ interface CliArgs {
     json: boolean;
     outDir: string;
     policyConfig?: string;
+    preview: boolean;
 }
 
 function parseArgs(argv: string[]): CliArgs {
-    const args: CliArgs = { json: false, outDir: path.join(ROOT, "out") };
+    const args: CliArgs = { json: false, outDir: path.join(ROOT, "out"), preview: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--stack") args.stack = argv[++i];
@@ -163,9 +201,10 @@ function parseArgs(argv: string[]): CliArgs {
         else if (a === "--json") args.json = true;
         else if (a === "--out-dir") args.outDir = path.resolve(argv[++i]);
         else if (a === "--policy-config") args.policyConfig = path.resolve(argv[++i]);
+        else if (a === "--preview") args.preview = true;
         else
             throw new PlanConfigError(
-                `unknown argument ${a}; usage: npm run plan -- --stack <name> | --stack-file <path> [--json] [--out-dir <dir>] [--policy-config <file>]`,
+                `unknown argument ${a}; usage: npm run plan -- --stack <name> | --stack-file <path> [--json] [--out-dir <dir>] [--policy-config <file>] [--preview]`,
             );
     }
     if (!args.stack === !args.stackFile) {
@@ -176,8 +215,11 @@ function parseArgs(argv: string[]): CliArgs {
 
 export async function main(argv: string[]): Promise<number> {
     let args: CliArgs;
+    let analyzer: PolicyAnalyzer | undefined;
     try {
         args = parseArgs(argv);
+        // Boots while the program loads and runs.
+        analyzer = PolicyAnalyzer.start();
         const stackFile = args.stackFile
             ? path.resolve(args.stackFile)
             : path.join(ROOT, `Pulumi.${args.stack}.yaml`);
@@ -187,7 +229,11 @@ export async function main(argv: string[]): Promise<number> {
         }
         const plan = await planStack({
             stackFile,
+            analyzer,
+            preview: args.preview,
             policyConfig: args.policyConfig ? readPolicyConfig(args.policyConfig) : undefined,
+            policyConfigSource:
+                args.policyConfig && path.relative(process.cwd(), args.policyConfig),
         });
         writeArtefacts(plan, path.join(args.outDir, plan.stack));
         process.stdout.write(
@@ -195,11 +241,13 @@ export async function main(argv: string[]): Promise<number> {
         );
         return hasMandatory(plan.violations) ? 1 : 0;
     } catch (e) {
-        if (e instanceof PlanConfigError) {
+        if (e instanceof PlanConfigError || e instanceof PolicyConfigError) {
             process.stderr.write(`${e.message}\n`);
             return 2;
         }
         throw e;
+    } finally {
+        await analyzer?.close();
     }
 }
 

@@ -1,4 +1,5 @@
 import * as path from "path";
+import { PolicyAnalyzer } from "./analyzer";
 import { hasMandatory } from "./policy";
 import { PlanConfigError, planStack, ROOT, stackFiles } from "./plan";
 import { writeArtefacts, countByType } from "./artefacts";
@@ -6,9 +7,20 @@ import { writeArtefacts, countByType } from "./artefacts";
 /**
  * `npm start`: plans every Pulumi.<stack>.yaml in the repository in one
  * process, producers first, feeding each stack's outputs to the stacks that
- * reference it (so the StackReference path runs for real), and prints one table.
+ * reference it (so the StackReference path runs for real), and prints one table. One policy
+ * analyzer serves every stack; it is started first so that it boots while the first program
+ * loads.
  */
-export async function main(): Promise<number> {
+export async function main(argv: string[] = []): Promise<number> {
+    const analyzer = PolicyAnalyzer.start();
+    try {
+        return await planAll(analyzer, argv.includes("--preview"));
+    } finally {
+        await analyzer.close();
+    }
+}
+
+async function planAll(analyzer: PolicyAnalyzer, preview: boolean): Promise<number> {
     const outputs: Record<string, Record<string, unknown>> = {};
     const rows: string[][] = [];
     let exit = 0;
@@ -16,7 +28,12 @@ export async function main(): Promise<number> {
         const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))![1];
         const started = process.hrtime.bigint();
         try {
-            const plan = await planStack({ stackFile: file, stackOutputs: outputs });
+            const plan = await planStack({
+                stackFile: file,
+                stackOutputs: outputs,
+                analyzer,
+                preview,
+            });
             outputs[plan.stack] = plan.outputs;
             const { cost } = writeArtefacts(plan, path.join(ROOT, "out", plan.stack));
             const mandatory = plan.violations.filter(
@@ -65,7 +82,7 @@ function table(header: string[], rows: string[][]): string {
 }
 
 if (require.main === module) {
-    main().then(
+    main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (e) => {
             process.stderr.write(`${(e as Error).stack ?? e}\n`);
