@@ -5,7 +5,7 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import Ajv from "ajv";
+import type Ajv from "ajv";
 import type { PlanResource, PlanResourceOptions, Violation } from "../src/report/plan";
 
 /**
@@ -101,13 +101,15 @@ export function parsePolicyConfig(
     return out;
 }
 
+// Loaded only when a config sets properties (a plan without policy config never needs it).
 let ajv: Ajv | undefined;
 
 /**
  * The config the engine sends with Configure: each policy's schema defaults and default level,
  * then the pack's initial config, then the file (`all` first, then per policy), validated
- * against each policy's schema. Stricter than the CLI in one way: a policy or property the pack
- * does not have is an error, not silently ignored (it is almost always a typo).
+ * against each policy's schema (a policy left at its schema's defaults needs no check, unless
+ * the schema requires properties). Stricter than the CLI in one way: a policy or property the
+ * pack does not have is an error, not silently ignored (it is almost always a typo).
  */
 export function reconcilePolicyConfig(
     info: AnalyzerInfo,
@@ -157,8 +159,11 @@ export function reconcilePolicyConfig(
                 );
             }
         }
-        if (!p.schema) continue;
-        ajv ??= new Ajv({ allErrors: true, strict: false });
+        const configured = [given[p.name], info.initialConfig[p.name]].some(
+            (c) => c && Object.keys(c.properties).length > 0,
+        );
+        if (!p.schema || (!configured && p.schema.required.length === 0)) continue;
+        ajv ??= new (require("ajv").default as typeof Ajv)({ allErrors: true, strict: false });
         const validate = ajv.compile({
             type: "object",
             properties: p.schema.properties,
@@ -537,8 +542,9 @@ export class PolicyAnalyzer {
             };
             this.child.stdout!.on("data", onData);
         });
+        // As the engine does first: ask for the pack's policies, here while the program still runs.
+        this.ready.then(() => this.analyzerInfo()).catch(() => undefined);
         // Neither the pack nor its pipes keep this process alive; the exit hook ends the pack.
-        this.ready.catch(() => undefined);
         this.child.unref();
         for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
             (s as unknown as { unref?: () => void }).unref?.();
