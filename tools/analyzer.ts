@@ -333,7 +333,18 @@ function optionsMessage(o: PlanResourceOptions, parent: string): pb.AnalyzerReso
     return m;
 }
 
-const struct = (v: Record<string, unknown>) => Struct.fromJavaScript(v as any);
+/** A protobuf Struct of a JSON-like value; undefined fields are left out, as in JSON. */
+const struct = (v: Record<string, unknown>) => Struct.fromJavaScript(defined(v) as any);
+
+function defined(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : defined(x)));
+    if (v && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = defined(x);
+        return out;
+    }
+    return v;
+}
 
 function analyzeRequest(r: EngineResource): pb.AnalyzeRequest {
     const req = new pb.AnalyzeRequest();

@@ -208,6 +208,16 @@ describe("the policy pack's analyzer process", function () {
         ]);
     });
 
+    it("sends undefined values as JSON would (left out, null in arrays)", async () => {
+        const odd = res("test:index:Odd", "odd", {
+            a: undefined,
+            b: [undefined, 1],
+            c: { d: undefined },
+        });
+        const vs = await probe.analyze([odd], { project: "p", stack: "dev" });
+        expect(messages(vs, "probe-analyze")[0].props).to.deep.equal({ b: [null, 1], c: {} });
+    });
+
     it("hands AnalyzeStack every resource with its parent, dependencies and property dependencies as objects", async () => {
         const parent = res("test:index:Component", "comp", {}, { id: "" });
         const child = { ...vpc, parent: parent.urn };
