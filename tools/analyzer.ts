@@ -1,10 +1,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
-import * as grpc from "@grpc/grpc-js";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import type { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import type * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import type Ajv from "ajv";
 import type { PlanResource, PlanResourceOptions, Violation } from "../src/report/plan";
 
@@ -24,6 +21,30 @@ import type { PlanResource, PlanResourceOptions, Violation } from "../src/report
  */
 
 const ROOT = path.resolve(__dirname, "..");
+
+/**
+ * The gRPC client and protobuf messages, loaded on first use rather than on import, so that a
+ * tool can spawn the pack before this process spends its time loading them (and the SDK).
+ */
+let modules:
+    | {
+          grpc: typeof import("@grpc/grpc-js");
+          pb: typeof import("@pulumi/pulumi/proto/analyzer_pb");
+          AnalyzerClient: typeof import("@pulumi/pulumi/proto/analyzer_grpc_pb").AnalyzerClient;
+          Empty: typeof import("google-protobuf/google/protobuf/empty_pb").Empty;
+          Struct: typeof import("google-protobuf/google/protobuf/struct_pb").Struct;
+      }
+    | undefined;
+function rpc(): NonNullable<typeof modules> {
+    modules ??= {
+        grpc: require("@grpc/grpc-js"),
+        pb: require("@pulumi/pulumi/proto/analyzer_pb"),
+        AnalyzerClient: require("@pulumi/pulumi/proto/analyzer_grpc_pb").AnalyzerClient,
+        Empty: require("google-protobuf/google/protobuf/empty_pb").Empty,
+        Struct: require("google-protobuf/google/protobuf/struct_pb").Struct,
+    };
+    return modules;
+}
 export const POLICY_PACK_DIR = path.join(ROOT, "policies");
 
 /** The engine's marker for a value that is unknown during a preview (UnknownStringValue). */
@@ -317,14 +338,15 @@ function hide(v: unknown, pool: Set<string>, hidden: Set<string>): unknown {
 }
 
 function optionsMessage(o: PlanResourceOptions, parent: string): pb.AnalyzerResourceOptions {
-    const m = new pb.AnalyzerResourceOptions();
+    const proto = rpc().pb;
+    const m = new proto.AnalyzerResourceOptions();
     m.setProtect(o.protect ?? false);
     m.setIgnorechangesList(o.ignoreChanges ?? []);
     m.setDeletebeforereplacedefined(o.deleteBeforeReplace !== undefined);
     m.setDeletebeforereplace(o.deleteBeforeReplace ?? false);
     m.setAdditionalsecretoutputsList(o.additionalSecretOutputs ?? []);
     m.setAliasesList(o.aliases ?? []);
-    const t = new pb.AnalyzerResourceOptions.CustomTimeouts();
+    const t = new proto.AnalyzerResourceOptions.CustomTimeouts();
     t.setCreate(o.customTimeouts?.createSeconds ?? 0);
     t.setUpdate(o.customTimeouts?.updateSeconds ?? 0);
     t.setDelete(o.customTimeouts?.deleteSeconds ?? 0);
@@ -334,7 +356,7 @@ function optionsMessage(o: PlanResourceOptions, parent: string): pb.AnalyzerReso
 }
 
 /** A protobuf Struct of a JSON-like value; undefined fields are left out, as in JSON. */
-const struct = (v: Record<string, unknown>) => Struct.fromJavaScript(defined(v) as any);
+const struct = (v: Record<string, unknown>) => rpc().Struct.fromJavaScript(defined(v) as any);
 
 function defined(v: unknown): unknown {
     if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : defined(x)));
@@ -347,7 +369,8 @@ function defined(v: unknown): unknown {
 }
 
 function analyzeRequest(r: EngineResource): pb.AnalyzeRequest {
-    const req = new pb.AnalyzeRequest();
+    const proto = rpc().pb;
+    const req = new proto.AnalyzeRequest();
     req.setUrn(r.urn);
     req.setType(r.type);
     req.setName(r.name);
@@ -357,10 +380,11 @@ function analyzeRequest(r: EngineResource): pb.AnalyzeRequest {
 }
 
 function stackRequest(resources: EngineResource[]): pb.AnalyzeStackRequest {
-    const req = new pb.AnalyzeStackRequest();
+    const proto = rpc().pb;
+    const req = new proto.AnalyzeStackRequest();
     req.setResourcesList(
         resources.map((r) => {
-            const m = new pb.AnalyzerResource();
+            const m = new proto.AnalyzerResource();
             m.setUrn(r.urn);
             m.setType(r.type);
             m.setName(r.name);
@@ -372,7 +396,7 @@ function stackRequest(resources: EngineResource[]): pb.AnalyzeStackRequest {
             const deps = m.getPropertydependenciesMap();
             for (const [key, urns] of Object.entries(r.propertyDependencies)) {
                 if (urns.length === 0) continue;
-                deps.set(key, new pb.AnalyzerPropertyDependencies().setUrnsList(urns));
+                deps.set(key, new proto.AnalyzerPropertyDependencies().setUrnsList(urns));
             }
             return m;
         }),
@@ -380,11 +404,12 @@ function stackRequest(resources: EngineResource[]): pb.AnalyzeStackRequest {
     return req;
 }
 
+/** pulumirpc.EnforcementLevel (analyzer.proto). */
 const LEVEL_OF_PROTO: Record<number, EnforcementLevel> = {
-    [pb.EnforcementLevel.ADVISORY]: "advisory",
-    [pb.EnforcementLevel.MANDATORY]: "mandatory",
-    [pb.EnforcementLevel.REMEDIATE]: "remediate",
-    [pb.EnforcementLevel.DISABLED]: "disabled",
+    0: "advisory",
+    1: "mandatory",
+    2: "disabled",
+    3: "remediate",
 };
 const PROTO_OF_LEVEL = Object.fromEntries(
     Object.entries(LEVEL_OF_PROTO).map(([k, v]) => [v, Number(k)]),
@@ -540,15 +565,12 @@ export class PolicyAnalyzer {
                 }
                 settled = true;
                 clearTimeout(timer);
-                this.client = new AnalyzerClient(
-                    `127.0.0.1:${line}`,
-                    grpc.credentials.createInsecure(),
-                    {
-                        // As the engine and @pulumi/policy's server allow: 400 MB.
-                        "grpc.max_receive_message_length": 400 * 1024 * 1024,
-                        "grpc.max_send_message_length": 400 * 1024 * 1024,
-                    },
-                );
+                const { AnalyzerClient: Client, grpc } = rpc();
+                this.client = new Client(`127.0.0.1:${line}`, grpc.credentials.createInsecure(), {
+                    // As the engine and @pulumi/policy's server allow: 400 MB.
+                    "grpc.max_receive_message_length": 400 * 1024 * 1024,
+                    "grpc.max_send_message_length": 400 * 1024 * 1024,
+                });
                 resolve(this.client);
             };
             this.child.stdout!.on("data", onData);
@@ -598,38 +620,38 @@ export class PolicyAnalyzer {
 
     /** GetAnalyzerInfo: the pack's name, version, policies, levels and config schemas. */
     analyzerInfo(): Promise<AnalyzerInfo> {
-        this.info ??= this.call<pb.AnalyzerInfo>("getAnalyzerInfo", new Empty()).then((resp) => {
-            const level = (l: pb.EnforcementLevel) => LEVEL_OF_PROTO[l];
-            const initialConfig: Record<string, ResolvedPolicyConfig> = {};
-            resp.getInitialconfigMap().forEach((c, k) => {
-                initialConfig[k] = {
-                    enforcementLevel: level(c.getEnforcementlevel()),
-                    properties: (c.getProperties()?.toJavaScript() ?? {}) as Record<
-                        string,
-                        unknown
-                    >,
-                };
-            });
-            return {
-                name: resp.getName(),
-                version: resp.getVersion(),
-                initialConfig,
-                policies: resp.getPoliciesList().map((p) => {
-                    const schema = resp.getSupportsconfig() ? p.getConfigschema() : undefined;
-                    return {
-                        name: p.getName(),
-                        enforcementLevel: level(p.getEnforcementlevel()),
-                        schema: schema && {
-                            properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<
-                                string,
-                                any
-                            >,
-                            required: schema.getRequiredList(),
-                        },
+        this.info ??= this.call<pb.AnalyzerInfo>("getAnalyzerInfo", new (rpc().Empty)()).then(
+            (resp) => {
+                const level = (l: pb.EnforcementLevel) => LEVEL_OF_PROTO[l];
+                const initialConfig: Record<string, ResolvedPolicyConfig> = {};
+                resp.getInitialconfigMap().forEach((c, k) => {
+                    initialConfig[k] = {
+                        enforcementLevel: level(c.getEnforcementlevel()),
+                        properties: (c.getProperties()?.toJavaScript() ?? {}) as Record<
+                            string,
+                            unknown
+                        >,
                     };
-                }),
-            };
-        });
+                });
+                return {
+                    name: resp.getName(),
+                    version: resp.getVersion(),
+                    initialConfig,
+                    policies: resp.getPoliciesList().map((p) => {
+                        const schema = resp.getSupportsconfig() ? p.getConfigschema() : undefined;
+                        return {
+                            name: p.getName(),
+                            enforcementLevel: level(p.getEnforcementlevel()),
+                            schema: schema && {
+                                properties: (schema.getProperties()?.toJavaScript() ??
+                                    {}) as Record<string, any>,
+                                required: schema.getRequiredList(),
+                            },
+                        };
+                    }),
+                };
+            },
+        );
         return this.info;
     }
 
@@ -649,18 +671,19 @@ export class PolicyAnalyzer {
     analyze(resources: PlanLikeResource[], opts: AnalyzeOptions): Promise<Violation[]> {
         return this.exclusive(async () => {
             const config = await this.resolveConfig(opts.policyConfig, opts.configSource);
+            const proto = rpc().pb;
 
-            const stackReq = new pb.AnalyzerStackConfigureRequest();
+            const stackReq = new proto.AnalyzerStackConfigureRequest();
             stackReq.setStack(opts.stack);
             stackReq.setProject(opts.project);
             stackReq.setOrganization("organization");
             stackReq.setDryRun(opts.preview ?? false);
             await this.call("configureStack", stackReq);
 
-            const configReq = new pb.ConfigureAnalyzerRequest();
+            const configReq = new proto.ConfigureAnalyzerRequest();
             const map = configReq.getPolicyconfigMap();
             for (const [policy, c] of Object.entries(config)) {
-                const m = new pb.PolicyConfig();
+                const m = new proto.PolicyConfig();
                 m.setEnforcementlevel(PROTO_OF_LEVEL[c.enforcementLevel]);
                 m.setProperties(struct(c.properties));
                 map.set(policy, m);

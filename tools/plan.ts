@@ -4,7 +4,6 @@ import YAML from "yaml";
 import type { Plan } from "../src/report/plan";
 import { PolicyAnalyzer, PolicyConfig, PolicyConfigError } from "./analyzer";
 import { hasMandatory, readPolicyConfig } from "./policy";
-import { runStack } from "./runStack";
 import { writeArtefacts, summary } from "./artefacts";
 
 /**
@@ -128,6 +127,8 @@ async function planWith(opts: PlanOptions, analyzer: PolicyAnalyzer): Promise<Pl
         ).outputs;
     }
 
+    // Loaded here, not on import: a CLI starts the policy pack's process before the SDK loads.
+    const { runStack } = require("./runStack") as typeof import("./runStack");
     const result = await runStack({
         project: file.project,
         stack: file.stack,
