@@ -379,6 +379,13 @@ describe("the policy pack's analyzer process", function () {
     });
 
     it("runs the shipped pack under the engine's own launcher (run-policy-pack, ts-node) with the same verdicts", async () => {
+        const launcher = path.join(
+            ROOT,
+            "policies/node_modules/@pulumi/pulumi/cmd/run-policy-pack",
+        );
+        expect(fs.existsSync(launcher), "the pack's dependencies: cd policies && npm ci").to.equal(
+            true,
+        );
         const plan = [vpc, zone, record];
         const opts = { project: "ecr-private-access", stack: "dev" };
         const fast = await withAnalyzer((a) => a.analyze(plan, opts));
