@@ -1,0 +1,45 @@
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** Runs a script in a fresh Node process with the tools' preload, as `npm start` does. */
+function run(script: string, preload = true) {
+    const res = spawnSync(
+        process.execPath,
+        [...(preload ? ["-r", path.join(ROOT, "tools/register.js")] : []), "-e", script],
+        { cwd: ROOT, encoding: "utf8", timeout: 60_000 },
+    );
+    expect(res.status, res.stderr).to.equal(0);
+    return JSON.parse(res.stdout);
+}
+
+const probe = `
+const loaded = () => ({
+    typescript: Object.keys(require.cache).some((k) => k.endsWith("/typescript/lib/typescript.js")),
+    arborist: Object.keys(require.cache).some((k) => k.includes("/@npmcli/arborist/")),
+});
+const pulumi = require("@pulumi/pulumi");
+const before = loaded();
+pulumi.runtime
+    .serializeFunction(function handler() { return 42; })
+    .then(async (f) => {
+        const paths = await pulumi.runtime.computeCodePaths();
+        console.log(JSON.stringify({ before, after: loaded(), text: f.text.includes("42"), paths: paths.size }));
+    });
+`;
+
+describe("deferred SDK modules (tools/deferModules.js)", function () {
+    this.timeout(60_000);
+
+    it("keeps TypeScript and Arborist unloaded until function serialization needs them, which then works as without", () => {
+        const deferred = run(probe);
+        expect(deferred.before).to.deep.equal({ typescript: false, arborist: false });
+        expect(deferred.after).to.deep.equal({ typescript: true, arborist: true });
+        const plain = run(probe, false);
+        expect(plain.before).to.deep.equal({ typescript: true, arborist: true });
+        expect(deferred.text).to.equal(true);
+        expect(deferred.paths).to.equal(plain.paths);
+    });
+});
