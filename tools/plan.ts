@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import type { Plan } from "../src/report/plan";
+import type { Plan, Violation } from "../src/report/plan";
 import { PolicyAnalyzer, PolicyConfig, PolicyConfigError } from "./analyzer";
 import { hasMandatory, readPolicyConfig } from "./policy";
 import { writeArtefacts, summary } from "./artefacts";
@@ -78,16 +78,37 @@ export interface PlanOptions {
 }
 
 export async function planStack(opts: PlanOptions): Promise<Plan> {
-    if (opts.analyzer) return planWith(opts, opts.analyzer);
+    if (opts.analyzer) return finishPlan(await startPlan(opts, opts.analyzer));
     const analyzer = PolicyAnalyzer.start();
     try {
-        return await planWith(opts, analyzer);
+        return await finishPlan(await startPlan(opts, analyzer));
     } finally {
         await analyzer.close();
     }
 }
 
-async function planWith(opts: PlanOptions, analyzer: PolicyAnalyzer): Promise<Plan> {
+/** A stack whose program has run and whose verdict the analyzer is working on. */
+export interface StartedPlan {
+    /** Everything but the violations: enough for the stacks that reference this one. */
+    plan: Omit<Plan, "violations">;
+    /** The violations; a PlanConfigError when the pack refuses the policy config. */
+    verdict: Promise<Violation[]>;
+}
+
+export async function finishPlan(started: StartedPlan): Promise<Plan> {
+    return { ...started.plan, violations: await started.verdict };
+}
+
+/**
+ * Runs one stack's program (after those of the stacks it references, which are only run, not
+ * judged) and asks the analyzer for its verdict without waiting for it: `npm start` runs the
+ * next stack's program while the pack judges this one.
+ */
+export async function startPlan(
+    opts: PlanOptions,
+    analyzer: PolicyAnalyzer,
+    judge = true,
+): Promise<StartedPlan> {
     const projectDir = opts.projectDir ?? ROOT;
     const file = loadStackFile(opts.stackFile, projectDir);
     // Validate before anything runs, with the program's own validator.
@@ -123,8 +144,8 @@ async function planWith(opts: PlanOptions, analyzer: PolicyAnalyzer): Promise<Pl
             );
         }
         stackOutputs[refStack] = (
-            await planWith({ ...opts, stackFile: refFile, stackOutputs }, analyzer)
-        ).outputs;
+            await startPlan({ ...opts, stackFile: refFile, stackOutputs }, analyzer, false)
+        ).plan.outputs;
     }
 
     // Loaded here, not on import: a CLI starts the policy pack's process before the SDK loads.
@@ -142,25 +163,31 @@ async function planWith(opts: PlanOptions, analyzer: PolicyAnalyzer): Promise<Pl
         // Config rules that need another stack's outputs are checked while the program runs.
         throw e?.name === "ConfigError" ? new PlanConfigError(e.message) : e;
     });
-    const violations = await analyzer
-        .analyze(result.resources, {
+    const verdict = judge
+        ? analyzer
+              .analyze(result.resources, {
+                  project: file.project,
+                  stack: file.stack,
+                  preview: opts.preview,
+                  policyConfig,
+                  configSource: opts.policyConfig
+                      ? (opts.policyConfigSource ?? "policy config")
+                      : path.relative(projectDir, configFile),
+              })
+              .catch((e: Error) => {
+                  throw e instanceof PolicyConfigError ? new PlanConfigError(e.message) : e;
+              })
+        : Promise.resolve([]);
+    // Whoever awaits the verdict gets its error; until then it is no unhandled rejection.
+    verdict.catch(() => undefined);
+    return {
+        plan: {
             project: file.project,
             stack: file.stack,
-            preview: opts.preview,
-            policyConfig,
-            configSource: opts.policyConfig
-                ? (opts.policyConfigSource ?? "policy config")
-                : path.relative(projectDir, configFile),
-        })
-        .catch((e: Error) => {
-            throw e instanceof PolicyConfigError ? new PlanConfigError(e.message) : e;
-        });
-    return {
-        project: file.project,
-        stack: file.stack,
-        resources: result.resources,
-        outputs: result.outputs,
-        violations,
+            resources: result.resources,
+            outputs: result.outputs,
+        },
+        verdict,
     };
 }
 

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { PolicyAnalyzer } from "./analyzer";
 import { hasMandatory } from "./policy";
-import { PlanConfigError, planStack, ROOT, stackFiles } from "./plan";
+import { finishPlan, PlanConfigError, ROOT, stackFiles, StartedPlan, startPlan } from "./plan";
 import { writeArtefacts, countByType } from "./artefacts";
 
 /**
@@ -9,7 +9,7 @@ import { writeArtefacts, countByType } from "./artefacts";
  * process, producers first, feeding each stack's outputs to the stacks that
  * reference it (so the StackReference path runs for real), and prints one table. One policy
  * analyzer serves every stack; it is started first so that it boots while the first program
- * loads.
+ * loads, and it judges each stack while the next one's program runs.
  */
 export async function main(argv: string[] = []): Promise<number> {
     const analyzer = PolicyAnalyzer.start();
@@ -22,46 +22,57 @@ export async function main(argv: string[] = []): Promise<number> {
 
 async function planAll(analyzer: PolicyAnalyzer, preview: boolean): Promise<number> {
     const outputs: Record<string, Record<string, unknown>> = {};
+    const files = stackFiles();
     const rows: string[][] = [];
+    const finishing: Promise<void>[] = [];
     let exit = 0;
-    for (const file of stackFiles()) {
+    for (const [i, file] of files.entries()) {
         const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))![1];
         const started = process.hrtime.bigint();
-        try {
-            const plan = await planStack({
-                stackFile: file,
-                stackOutputs: outputs,
-                analyzer,
-                preview,
-            });
-            outputs[plan.stack] = plan.outputs;
-            const { cost } = writeArtefacts(plan, path.join(ROOT, "out", plan.stack));
-            const mandatory = plan.violations.filter(
-                (v) => v.enforcementLevel === "mandatory",
-            ).length;
-            const failed = hasMandatory(plan.violations);
-            if (failed) exit = Math.max(exit, 1);
-            const ms = Number(process.hrtime.bigint() - started) / 1e6;
-            rows.push([
-                plan.stack,
-                String(plan.resources.length),
-                countByType(plan)
-                    .filter(([type]) => type.startsWith("aws:"))
-                    .slice(0, 4)
-                    .map(([type, n]) => `${type.split(":").pop()} ${n}`)
-                    .join(", "),
-                `$${cost.fixedMonthlyUsd.toFixed(2)}`,
-                `${mandatory} mandatory, ${plan.violations.length - mandatory} advisory`,
-                failed ? "FAIL" : "ok",
-                `${Math.round(ms)} ms`,
-            ]);
-        } catch (e) {
+        const invalid = (e: unknown) => {
             if (!(e instanceof PlanConfigError)) throw e;
             process.stderr.write(`${stack}: ${e.message}\n`);
-            rows.push([stack, "-", "-", "-", "-", "invalid config", "-"]);
+            rows[i] = [stack, "-", "-", "-", "-", "invalid config", "-"];
             exit = 2;
+        };
+        let run: StartedPlan;
+        try {
+            run = await startPlan(
+                { stackFile: file, stackOutputs: outputs, analyzer, preview },
+                analyzer,
+            );
+        } catch (e) {
+            invalid(e);
+            continue;
         }
+        outputs[run.plan.stack] = run.plan.outputs;
+        // The pack judges this stack while the next stack's program runs.
+        finishing.push(
+            finishPlan(run).then((plan) => {
+                const { cost } = writeArtefacts(plan, path.join(ROOT, "out", plan.stack));
+                const mandatory = plan.violations.filter(
+                    (v) => v.enforcementLevel === "mandatory",
+                ).length;
+                const failed = hasMandatory(plan.violations);
+                if (failed) exit = Math.max(exit, 1);
+                const ms = Number(process.hrtime.bigint() - started) / 1e6;
+                rows[i] = [
+                    plan.stack,
+                    String(plan.resources.length),
+                    countByType(plan)
+                        .filter(([type]) => type.startsWith("aws:"))
+                        .slice(0, 4)
+                        .map(([type, n]) => `${type.split(":").pop()} ${n}`)
+                        .join(", "),
+                    `$${cost.fixedMonthlyUsd.toFixed(2)}`,
+                    `${mandatory} mandatory, ${plan.violations.length - mandatory} advisory`,
+                    failed ? "FAIL" : "ok",
+                    `${Math.round(ms)} ms`,
+                ];
+            }, invalid),
+        );
     }
+    await Promise.all(finishing);
     process.stdout.write(
         `${table(["stack", "resources", "largest types", "est. $/month", "violations", "result", "time"], rows)}\n`,
     );
