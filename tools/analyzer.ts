@@ -1,9 +1,8 @@
-import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
-import type { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import type * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { Worker } from "worker_threads";
 import type Ajv from "ajv";
 import type { PlanResource, PlanResourceOptions, Violation } from "../src/report/plan";
+import type { PackReply, PackRequest } from "./packProcess";
 
 /**
  * The policy pack's own analyzer, driven the way the Pulumi engine drives it during
@@ -22,29 +21,6 @@ import type { PlanResource, PlanResourceOptions, Violation } from "../src/report
 
 const ROOT = path.resolve(__dirname, "..");
 
-/**
- * The gRPC client and protobuf messages, loaded on first use rather than on import, so that a
- * tool can spawn the pack before this process spends its time loading them (and the SDK).
- */
-let modules:
-    | {
-          grpc: typeof import("@grpc/grpc-js");
-          pb: typeof import("@pulumi/pulumi/proto/analyzer_pb");
-          AnalyzerClient: typeof import("@pulumi/pulumi/proto/analyzer_grpc_pb").AnalyzerClient;
-          Empty: typeof import("google-protobuf/google/protobuf/empty_pb").Empty;
-          Struct: typeof import("google-protobuf/google/protobuf/struct_pb").Struct;
-      }
-    | undefined;
-function rpc(): NonNullable<typeof modules> {
-    modules ??= {
-        grpc: require("@grpc/grpc-js"),
-        pb: require("@pulumi/pulumi/proto/analyzer_pb"),
-        AnalyzerClient: require("@pulumi/pulumi/proto/analyzer_grpc_pb").AnalyzerClient,
-        Empty: require("google-protobuf/google/protobuf/empty_pb").Empty,
-        Struct: require("google-protobuf/google/protobuf/struct_pb").Struct,
-    };
-    return modules;
-}
 export const POLICY_PACK_DIR = path.join(ROOT, "policies");
 
 /** The engine's marker for a value that is unknown during a preview (UnknownStringValue). */
@@ -337,107 +313,6 @@ function hide(v: unknown, pool: Set<string>, hidden: Set<string>): unknown {
     return v;
 }
 
-function optionsMessage(o: PlanResourceOptions, parent: string): pb.AnalyzerResourceOptions {
-    const proto = rpc().pb;
-    const m = new proto.AnalyzerResourceOptions();
-    m.setProtect(o.protect ?? false);
-    m.setIgnorechangesList(o.ignoreChanges ?? []);
-    m.setDeletebeforereplacedefined(o.deleteBeforeReplace !== undefined);
-    m.setDeletebeforereplace(o.deleteBeforeReplace ?? false);
-    m.setAdditionalsecretoutputsList(o.additionalSecretOutputs ?? []);
-    m.setAliasesList(o.aliases ?? []);
-    const t = new proto.AnalyzerResourceOptions.CustomTimeouts();
-    t.setCreate(o.customTimeouts?.createSeconds ?? 0);
-    t.setUpdate(o.customTimeouts?.updateSeconds ?? 0);
-    t.setDelete(o.customTimeouts?.deleteSeconds ?? 0);
-    m.setCustomtimeouts(t);
-    m.setParent(parent);
-    return m;
-}
-
-/** A protobuf Struct of a JSON-like value; undefined fields are left out, as in JSON. */
-const struct = (v: Record<string, unknown>) => rpc().Struct.fromJavaScript(defined(v) as any);
-
-function defined(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : defined(x)));
-    if (v && typeof v === "object") {
-        const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = defined(x);
-        return out;
-    }
-    return v;
-}
-
-function analyzeRequest(r: EngineResource): pb.AnalyzeRequest {
-    const proto = rpc().pb;
-    const req = new proto.AnalyzeRequest();
-    req.setUrn(r.urn);
-    req.setType(r.type);
-    req.setName(r.name);
-    req.setProperties(struct(r.inputs));
-    req.setOptions(optionsMessage(r.options, r.parent));
-    return req;
-}
-
-function stackRequest(resources: EngineResource[]): pb.AnalyzeStackRequest {
-    const proto = rpc().pb;
-    const req = new proto.AnalyzeStackRequest();
-    req.setResourcesList(
-        resources.map((r) => {
-            const m = new proto.AnalyzerResource();
-            m.setUrn(r.urn);
-            m.setType(r.type);
-            m.setName(r.name);
-            m.setProperties(struct(r.state));
-            // The engine sends the parent beside the options here, not in them.
-            m.setOptions(optionsMessage(r.options, ""));
-            m.setParent(r.parent);
-            m.setDependenciesList(r.dependencies);
-            const deps = m.getPropertydependenciesMap();
-            for (const [key, urns] of Object.entries(r.propertyDependencies)) {
-                if (urns.length === 0) continue;
-                deps.set(key, new proto.AnalyzerPropertyDependencies().setUrnsList(urns));
-            }
-            return m;
-        }),
-    );
-    return req;
-}
-
-/** pulumirpc.EnforcementLevel (analyzer.proto). */
-const LEVEL_OF_PROTO: Record<number, EnforcementLevel> = {
-    0: "advisory",
-    1: "mandatory",
-    2: "disabled",
-    3: "remediate",
-};
-const PROTO_OF_LEVEL = Object.fromEntries(
-    Object.entries(LEVEL_OF_PROTO).map(([k, v]) => [v, Number(k)]),
-) as Record<EnforcementLevel, pb.EnforcementLevel>;
-
-/**
- * Diagnostics as violations. The analyzer prefixes the rule's message with the policy's
- * description; plan.json keeps the rule's own message (the description is the policy's).
- * For Analyze the engine always uses the analyzed resource's URN.
- */
-function violationsOf(resp: pb.AnalyzeResponse, urn?: string): Violation[] {
-    return resp.getDiagnosticsList().map((d) => {
-        const description = d.getDescription();
-        let message = d.getMessage();
-        if (description && message.startsWith(`${description}\n`)) {
-            message = message.slice(description.length + 1);
-        }
-        const v: Violation = {
-            policy: d.getPolicyname(),
-            enforcementLevel: LEVEL_OF_PROTO[d.getEnforcementlevel()],
-            message,
-        };
-        const at = urn ?? d.getUrn();
-        if (at) v.urn = at;
-        return v;
-    });
-}
-
 // ---------------------------------------------------------------------------------------------
 // The analyzer process
 
@@ -469,24 +344,30 @@ export interface AnalyzeOptions {
     configSource?: string;
 }
 
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
 const live = new Set<PolicyAnalyzer>();
 let exitHook = false;
 
 /**
- * One policy pack process and a gRPC client to it. Start it early (it boots in parallel with
- * whatever runs next), analyze any number of plans, and `close()` it; a process that exits
- * without closing it kills it on exit, and the pack ends by itself when this process dies.
+ * One policy pack process and the engine's side of the conversation with it. Start it early (it
+ * boots while whatever runs next loads), analyze any number of plans, and `close()` it; a process
+ * that exits without closing it kills it on exit, and the pack ends by itself when this process
+ * dies. The process and its gRPC client live in a worker thread (tools/packProcess.ts), so
+ * that they make progress while this thread is busy loading and running programs.
  */
 export class PolicyAnalyzer {
-    private readonly child: ChildProcess;
-    private readonly ready: Promise<AnalyzerClient>;
-    private client?: AnalyzerClient;
+    private readonly worker: Worker;
+    private readonly pending = new Map<
+        number,
+        { resolve: (v: any) => void; reject: (e: Error) => void }
+    >();
+    private nextId = 1;
+    private childPid?: number;
     private info?: Promise<AnalyzerInfo>;
     private queue: Promise<unknown> = Promise.resolve();
-    private stderrTail = "";
-    private exited: Promise<void>;
     private closing?: Promise<void>;
-    private readonly callTimeoutMs: number;
+    private workerError?: Error;
     readonly packDir: string;
 
     static start(opts: AnalyzerOptions = {}): PolicyAnalyzer {
@@ -500,115 +381,62 @@ export class PolicyAnalyzer {
 
     private constructor(opts: AnalyzerOptions) {
         this.packDir = path.resolve(opts.packDir ?? POLICY_PACK_DIR);
-        this.callTimeoutMs = opts.callTimeoutMs ?? 120_000;
-        const host = path.join(__dirname, "policyHost.js");
-        const args =
-            opts.launcher === "engine"
-                ? [
-                      "-r",
-                      host,
-                      path.join(this.packDir, "node_modules/@pulumi/pulumi/cmd/run-policy-pack"),
-                      // The engine's address; a Node.js pack never calls it.
-                      "127.0.0.1:0",
-                      ".",
-                  ]
-                : ["-r", host, "-r", path.join(__dirname, "register.js"), "."];
-        this.child = spawn(process.execPath, args, {
-            cwd: this.packDir,
-            stdio: ["pipe", "pipe", "pipe"],
+        this.worker = new Worker(path.join(__dirname, "packThread.js"), {
+            workerData: { ...opts, packDir: this.packDir },
         });
         live.add(this);
         if (!exitHook) {
             exitHook = true;
             process.on("exit", () => {
-                for (const a of live) a.child.kill("SIGKILL");
+                for (const a of live) {
+                    try {
+                        if (a.childPid) process.kill(a.childPid, "SIGKILL");
+                    } catch {
+                        // Already gone.
+                    }
+                }
             });
         }
-        this.exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
-        this.child.stderr!.setEncoding("utf8");
-        this.child.stderr!.on("data", (d: string) => {
-            this.stderrTail = (this.stderrTail + d).slice(-4000);
+        this.worker.on("message", (m: PackReply) => {
+            if ("event" in m) {
+                this.childPid = m.pid;
+                return;
+            }
+            const p = this.pending.get(m.id);
+            if (!p) return;
+            this.pending.delete(m.id);
+            if (this.pending.size === 0 && !this.closing) this.worker.unref();
+            if (m.ok) p.resolve(m.value);
+            else p.reject(new Error(m.message));
         });
-        const bootTimeoutMs = opts.bootTimeoutMs ?? 60_000;
-        this.ready = new Promise<AnalyzerClient>((resolve, reject) => {
-            let stdout = "";
-            let settled = false;
-            const fail = (why: string) => {
-                if (settled) return;
-                settled = true;
-                clearTimeout(timer);
-                this.child.kill("SIGKILL");
-                reject(
-                    new Error(`policy pack ${this.packDir} did not start: ${why}${this.tail()}`),
-                );
-            };
-            const timer = setTimeout(
-                () => fail(`no port after ${bootTimeoutMs / 1000} s`),
-                bootTimeoutMs,
-            );
-            this.child.once("error", (e) => fail(e.message));
-            this.child.once("exit", (code, signal) =>
-                fail(`it exited (${signal ?? `code ${code}`}) before printing its port`),
-            );
-            this.child.stdout!.setEncoding("utf8");
-            const onData = (d: string) => {
-                stdout += d;
-                const nl = stdout.indexOf("\n");
-                if (nl < 0) return;
-                this.child.stdout!.off("data", onData);
-                // Whatever the pack prints later is drained and dropped.
-                this.child.stdout!.resume();
-                const line = stdout.slice(0, nl).trim();
-                if (!/^\d+$/.test(line)) {
-                    fail(`its first line of output is not a port: ${JSON.stringify(line)}`);
-                    return;
-                }
-                settled = true;
-                clearTimeout(timer);
-                const { AnalyzerClient: Client, grpc } = rpc();
-                this.client = new Client(`127.0.0.1:${line}`, grpc.credentials.createInsecure(), {
-                    // As the engine and @pulumi/policy's server allow: 400 MB.
-                    "grpc.max_receive_message_length": 400 * 1024 * 1024,
-                    "grpc.max_send_message_length": 400 * 1024 * 1024,
-                });
-                resolve(this.client);
-            };
-            this.child.stdout!.on("data", onData);
-        });
-        // As the engine does first: ask for the pack's policies, here while the program still runs.
-        this.ready.then(() => this.analyzerInfo()).catch(() => undefined);
-        // Neither the pack nor its pipes keep this process alive; the exit hook ends the pack.
-        this.child.unref();
-        for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
-            (s as unknown as { unref?: () => void }).unref?.();
-        }
-    }
-
-    get pid(): number | undefined {
-        return this.child.pid;
-    }
-
-    private tail(): string {
-        const t = this.stderrTail.trim();
-        return t ? `\n${t}` : "";
-    }
-
-    private call<Res>(method: keyof AnalyzerClient & string, request: unknown): Promise<Res> {
-        return this.ready.then(
-            (client) =>
-                new Promise<Res>((resolve, reject) => {
-                    const deadline = new Date(Date.now() + this.callTimeoutMs);
-                    (client as any)[method](request, { deadline }, (err: any, res: Res) => {
-                        if (!err) return resolve(res);
-                        const died = this.child.exitCode !== null || this.child.signalCode !== null;
-                        reject(
-                            new Error(
-                                `policy analyzer ${method}: ${err.details ?? err.message}${died ? this.tail() : ""}`,
-                            ),
-                        );
-                    });
-                }),
+        const failAll = (e: Error) => {
+            this.workerError = e;
+            for (const p of this.pending.values()) p.reject(e);
+            this.pending.clear();
+        };
+        this.worker.on("error", failAll);
+        this.worker.on("exit", () =>
+            failAll(this.workerError ?? new Error("policy analyzer closed")),
         );
+        // Idle, the worker keeps nothing alive; a request holds it until its answer comes.
+        this.worker.unref();
+        // As the engine does first: ask for the pack's policies, here while the program still runs.
+        this.analyzerInfo().catch(() => undefined);
+    }
+
+    /** The pack's process id, once spawned. */
+    get pid(): number | undefined {
+        return this.childPid;
+    }
+
+    private request<T>(req: DistributiveOmit<PackRequest, "id">): Promise<T> {
+        if (this.workerError) return Promise.reject(this.workerError);
+        const id = this.nextId++;
+        return new Promise<T>((resolve, reject) => {
+            if (this.pending.size === 0) this.worker.ref();
+            this.pending.set(id, { resolve, reject });
+            this.worker.postMessage({ ...req, id });
+        });
     }
 
     /** Runs one analysis at a time: Configure sets the server's global config. */
@@ -620,38 +448,7 @@ export class PolicyAnalyzer {
 
     /** GetAnalyzerInfo: the pack's name, version, policies, levels and config schemas. */
     analyzerInfo(): Promise<AnalyzerInfo> {
-        this.info ??= this.call<pb.AnalyzerInfo>("getAnalyzerInfo", new (rpc().Empty)()).then(
-            (resp) => {
-                const level = (l: pb.EnforcementLevel) => LEVEL_OF_PROTO[l];
-                const initialConfig: Record<string, ResolvedPolicyConfig> = {};
-                resp.getInitialconfigMap().forEach((c, k) => {
-                    initialConfig[k] = {
-                        enforcementLevel: level(c.getEnforcementlevel()),
-                        properties: (c.getProperties()?.toJavaScript() ?? {}) as Record<
-                            string,
-                            unknown
-                        >,
-                    };
-                });
-                return {
-                    name: resp.getName(),
-                    version: resp.getVersion(),
-                    initialConfig,
-                    policies: resp.getPoliciesList().map((p) => {
-                        const schema = resp.getSupportsconfig() ? p.getConfigschema() : undefined;
-                        return {
-                            name: p.getName(),
-                            enforcementLevel: level(p.getEnforcementlevel()),
-                            schema: schema && {
-                                properties: (schema.getProperties()?.toJavaScript() ??
-                                    {}) as Record<string, any>,
-                                required: schema.getRequiredList(),
-                            },
-                        };
-                    }),
-                };
-            },
-        );
+        this.info ??= this.request<AnalyzerInfo>({ op: "info" });
         return this.info;
     }
 
@@ -671,54 +468,25 @@ export class PolicyAnalyzer {
     analyze(resources: PlanLikeResource[], opts: AnalyzeOptions): Promise<Violation[]> {
         return this.exclusive(async () => {
             const config = await this.resolveConfig(opts.policyConfig, opts.configSource);
-            const proto = rpc().pb;
-
-            const stackReq = new proto.AnalyzerStackConfigureRequest();
-            stackReq.setStack(opts.stack);
-            stackReq.setProject(opts.project);
-            stackReq.setOrganization("organization");
-            stackReq.setDryRun(opts.preview ?? false);
-            await this.call("configureStack", stackReq);
-
-            const configReq = new proto.ConfigureAnalyzerRequest();
-            const map = configReq.getPolicyconfigMap();
-            for (const [policy, c] of Object.entries(config)) {
-                const m = new proto.PolicyConfig();
-                m.setEnforcementlevel(PROTO_OF_LEVEL[c.enforcementLevel]);
-                m.setProperties(struct(c.properties));
-                map.set(policy, m);
-            }
-            await this.call("configure", configReq);
-
-            const view = engineView(resources, opts.preview ?? false);
-            // The engine analyzes one resource at a time as it registers; sending them all at
-            // once only saves round trips (the server answers them in order).
-            const perResource = await Promise.all(
-                view
-                    .filter((r) => r.analyze)
-                    .map((r) =>
-                        this.call<pb.AnalyzeResponse>("analyze", analyzeRequest(r)).then((resp) =>
-                            violationsOf(resp, r.urn),
-                        ),
-                    ),
-            );
-            const stack = violationsOf(
-                await this.call<pb.AnalyzeResponse>("analyzeStack", stackRequest(view)),
-            );
-            return [...perResource.flat(), ...stack];
+            return this.request<Violation[]>({
+                op: "analyze",
+                project: opts.project,
+                stack: opts.stack,
+                preview: opts.preview ?? false,
+                config,
+                resources: engineView(resources, opts.preview ?? false),
+            });
         });
     }
 
-    /** Ends the pack's process (SIGTERM, then SIGKILL after 5 s) and waits for it. */
+    /** Ends the pack's process (SIGTERM, then SIGKILL after 5 s), waits for it, ends the worker. */
     close(): Promise<void> {
         this.closing ??= (async () => {
-            this.client?.close();
-            if (this.child.exitCode === null && this.child.signalCode === null) {
-                this.child.kill("SIGTERM");
-                const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
-                await this.exited;
-                clearTimeout(timer);
-            }
+            // Held until the worker has ended: an unreferenced worker would let this process
+            // exit, with whatever exit code, before the caller gets to set one.
+            this.worker.ref();
+            if (!this.workerError) await this.request({ op: "close" }).catch(() => undefined);
+            await this.worker.terminate();
             live.delete(this);
         })();
         return this.closing;

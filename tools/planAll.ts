@@ -1,8 +1,7 @@
 import * as path from "path";
 import { PolicyAnalyzer } from "./analyzer";
 import { hasMandatory } from "./policy";
-import { finishPlan, PlanConfigError, ROOT, stackFiles, StartedPlan, startPlan } from "./plan";
-import { writeArtefacts, countByType } from "./artefacts";
+import type { StartedPlan } from "./plan";
 
 /**
  * `npm start`: plans every Pulumi.<stack>.yaml in the repository in one
@@ -21,6 +20,10 @@ export async function main(argv: string[] = []): Promise<number> {
 }
 
 async function planAll(analyzer: PolicyAnalyzer, preview: boolean): Promise<number> {
+    // Loaded once the pack's process is on its way (they take YAML, zod and the rest).
+    const { finishPlan, PlanConfigError, ROOT, stackFiles, startPlan } =
+        require("./plan") as typeof import("./plan");
+    const { writeArtefacts, countByType } = require("./artefacts") as typeof import("./artefacts");
     const outputs: Record<string, Record<string, unknown>> = {};
     const files = stackFiles();
     const rows: string[][] = [];
