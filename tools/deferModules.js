@@ -1,12 +1,13 @@
 // @pulumi/pulumi loads TypeScript's compiler and npm's Arborist as it starts, for function
-// serialization only (pulumi.runtime.serializeFunction, dynamic providers): about 0.45 s of
-// every process that loads the SDK, the offline plan's and the policy pack's alike, and neither
-// serializes a function. Required by tools/register.js, this defers those two modules until a
-// property of theirs is first read; whoever uses them then gets the real module, loaded on
-// the spot. Nothing else is touched.
+// serialization only (pulumi.runtime.serializeFunction, dynamic providers), and its Automation
+// API: about 0.45 s of every process that loads the SDK, the offline plan's and the policy
+// pack's alike, and neither uses them. Required by tools/register.js, this defers those modules
+// until a property of theirs is first read; whoever uses them then gets the real module, loaded
+// on the spot. Nothing else is touched.
 const Module = require("module");
 
 const DEFERRED = [
+    { request: "./automation", from: /[\\/]@pulumi[\\/]pulumi[\\/]index\.js$/ },
     { request: "typescript", from: /[\\/]@pulumi[\\/]pulumi[\\/]typescript-shim\.js$/ },
     {
         request: "@npmcli/arborist",

@@ -19,6 +19,7 @@ const probe = `
 const loaded = () => ({
     typescript: Object.keys(require.cache).some((k) => k.endsWith("/typescript/lib/typescript.js")),
     arborist: Object.keys(require.cache).some((k) => k.includes("/@npmcli/arborist/")),
+    automation: Object.keys(require.cache).some((k) => k.includes("/@pulumi/pulumi/automation/")),
 });
 const pulumi = require("@pulumi/pulumi");
 const before = loaded();
@@ -26,19 +27,29 @@ pulumi.runtime
     .serializeFunction(function handler() { return 42; })
     .then(async (f) => {
         const paths = await pulumi.runtime.computeCodePaths();
-        console.log(JSON.stringify({ before, after: loaded(), text: f.text.includes("42"), paths: paths.size }));
+        const workspace = typeof pulumi.automation.LocalWorkspace.create;
+        console.log(JSON.stringify({ before, after: loaded(), text: f.text.includes("42"), paths: paths.size, workspace }));
     });
 `;
 
 describe("deferred SDK modules (tools/deferModules.js)", function () {
     this.timeout(60_000);
 
-    it("keeps TypeScript and Arborist unloaded until function serialization needs them, which then works as without", () => {
+    it("keeps TypeScript, Arborist and the Automation API unloaded until used, and they then work as without", () => {
         const deferred = run(probe);
-        expect(deferred.before).to.deep.equal({ typescript: false, arborist: false });
-        expect(deferred.after).to.deep.equal({ typescript: true, arborist: true });
+        expect(deferred.before).to.deep.equal({
+            typescript: false,
+            arborist: false,
+            automation: false,
+        });
+        expect(deferred.after).to.deep.equal({
+            typescript: true,
+            arborist: true,
+            automation: true,
+        });
+        expect(deferred.workspace).to.equal("function");
         const plain = run(probe, false);
-        expect(plain.before).to.deep.equal({ typescript: true, arborist: true });
+        expect(plain.before).to.deep.equal({ typescript: true, arborist: true, automation: true });
         expect(deferred.text).to.equal(true);
         expect(deferred.paths).to.equal(plain.paths);
     });
