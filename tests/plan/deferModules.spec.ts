@@ -20,6 +20,7 @@ const loaded = () => ({
     typescript: Object.keys(require.cache).some((k) => k.endsWith("/typescript/lib/typescript.js")),
     arborist: Object.keys(require.cache).some((k) => k.includes("/@npmcli/arborist/")),
     automation: Object.keys(require.cache).some((k) => k.includes("/@pulumi/pulumi/automation/")),
+    normalize: Object.keys(require.cache).some((k) => k.includes("/normalize-package-data/")),
 });
 const pulumi = require("@pulumi/pulumi");
 const before = loaded();
@@ -35,21 +36,19 @@ pulumi.runtime
 describe("deferred SDK modules (tools/deferModules.js)", function () {
     this.timeout(60_000);
 
-    it("keeps TypeScript, Arborist and the Automation API unloaded until used, and they then work as without", () => {
+    it("keeps TypeScript, Arborist, normalize-package-data and the Automation API unloaded until used, and they then work as without", () => {
         const deferred = run(probe);
+        const all = { typescript: true, arborist: true, automation: true, normalize: true };
         expect(deferred.before).to.deep.equal({
             typescript: false,
             arborist: false,
             automation: false,
+            normalize: false,
         });
-        expect(deferred.after).to.deep.equal({
-            typescript: true,
-            arborist: true,
-            automation: true,
-        });
+        expect(deferred.after).to.deep.equal(all);
         expect(deferred.workspace).to.equal("function");
         const plain = run(probe, false);
-        expect(plain.before).to.deep.equal({ typescript: true, arborist: true, automation: true });
+        expect(plain.before).to.deep.equal(all);
         expect(deferred.text).to.equal(true);
         expect(deferred.paths).to.equal(plain.paths);
     });
