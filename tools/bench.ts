@@ -9,9 +9,10 @@ import { runCli } from "./cli";
 /**
  * `npm run bench`: prints figures, asserts nothing (speed is measured here,
  * never in the test suite).
- *  1. `start`: wall time of `npm start` and of each stack's `npm run plan`
- *     against the floor `node -e 'require("@pulumi/aws")'` (goal: npm start
- *     within 2.5x).
+ *  1. `start`: wall time of `npm start` (with and without --preview) and of each
+ *     stack's `npm run plan` against the floor `node -e 'require("@pulumi/aws")'`
+ *     (goal: npm start within 2.5x, the policy pack's analyzer included), and how
+ *     long the analyzer takes to answer from a standing start.
  *  `iam`: what the access matrices and the IAM rule cost inside `npm start`.
  *  2. `accounts`: the vendor stack with 10, 100, 290 and 1,000 consumer
  *     accounts by 5 and 50 repositories: resources, plan time, peak memory and
@@ -169,10 +170,27 @@ function scalePoint(file: string, outDir?: string): ChildResult & { wallMs: numb
 function startSection(): void {
     const floor = median("floor", NODE, ["-e", 'require("@pulumi/aws")']);
     const start = median("npm start", "npm", ["start", "--silent"]);
+    const preview = median("npm start -- --preview", "npm", [
+        "start",
+        "--silent",
+        "--",
+        "--preview",
+    ]);
+    // The pack's process on its own: spawn, load @pulumi/policy and the rules, print the port,
+    // answer GetAnalyzerInfo (npm start overlaps this with loading the first program).
+    const analyzer = median("analyzer start", NODE, [
+        ...TS,
+        "-e",
+        'const { withAnalyzer } = require("./tools/analyzer"); withAnalyzer((a) => a.analyzerInfo());',
+    ]);
     console.log("| what | wall time | x floor |");
     console.log("|---|---:|---:|");
     console.log(`| node -e 'require("@pulumi/aws")' (floor) | ${fmt(floor)} | 1.00 |`);
     console.log(`| npm start (all stacks) | ${fmt(start)} | ${(start / floor).toFixed(2)} |`);
+    console.log(`| npm start -- --preview | ${fmt(preview)} | ${(preview / floor).toFixed(2)} |`);
+    console.log(
+        `| policy analyzer alone: start, port, GetAnalyzerInfo, close | ${fmt(analyzer)} | ${(analyzer / floor).toFixed(2)} |`,
+    );
     const { stackFiles } = require("./plan") as typeof import("./plan");
     const stacks = stackFiles().map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(f))![1]);
     for (const stack of stacks) {
@@ -329,9 +347,28 @@ function iamSection(): void {
 async function iamChild(): Promise<void> {
     const { planStack, stackFiles } = require("./plan") as typeof import("./plan");
     const { computeAccess } = require("./access") as typeof import("./access");
-    const { evaluatePolicies } = require("./policy") as typeof import("./policy");
     const { iamPolicies } =
         require("../policies/rules/iam") as typeof import("../policies/rules/iam");
+    // The rule alone, on every resource's inputs (in `npm start` the pack's analyzer runs it).
+    const runIamRule = async (plan: Plan) => {
+        for (const policy of iamPolicies) {
+            if (!("validateResource" in policy) || !policy.validateResource) continue;
+            for (const validate of [policy.validateResource].flat()) {
+                for (const r of plan.resources) {
+                    await validate(
+                        {
+                            type: r.type,
+                            props: r.inputs,
+                            urn: r.urn,
+                            name: r.name,
+                            getConfig: <T>() => ({}) as T,
+                        } as unknown as Parameters<typeof validate>[0],
+                        () => undefined,
+                    );
+                }
+            }
+        }
+    };
     const plans: Plan[] = [];
     const outputs: Record<string, Record<string, unknown>> = {};
     for (const file of stackFiles()) {
@@ -356,7 +393,7 @@ async function iamChild(): Promise<void> {
             `| access matrices, ${plans.length} stacks | ${run} | ${sims} | ${a.wall.toFixed(0)} ms | ${a.cpu.toFixed(0)} ms |`,
         );
         const r = await cpu(async () => {
-            for (const p of plans) await evaluatePolicies(p, iamPolicies);
+            for (const p of plans) await runIamRule(p);
         });
         lines.push(
             `| iam-known-actions-and-condition-keys, ${plans.length} stacks | ${run} | - | ${r.wall.toFixed(0)} ms | ${r.cpu.toFixed(0)} ms |`,

@@ -1,19 +1,19 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { Policies } from "@pulumi/policy";
 import type { ConfigIssue } from "../src/config";
-import type { Plan } from "../src/report/plan";
+import type { Plan, Violation } from "../src/report/plan";
 import { didYouMean } from "../src/validation/suggest";
+import { PolicyAnalyzer, PolicyConfig } from "./analyzer";
 import { displayPath, runCli, UserError } from "./cli";
-import { evaluatePolicies, hasMandatory, PolicyConfig, readPolicyConfig } from "./policy";
-import { runStack } from "./runStack";
+import { hasMandatory, readPolicyConfig } from "./policy";
 import { loadStackFile as loadFile, StackFile, stackNameOf } from "./stackFile";
 import { writeAccessMatrix, writeArtefacts, summary } from "./artefacts";
 
 /**
  * The offline plan: runs the real program for one stack under Pulumi's mock
- * runtime, evaluates the policy pack, and writes `out/<stack>/plan.json` plus
- * the artefacts built from it. No Pulumi CLI, cloud account or plugin needed.
+ * runtime, has the policy pack's own analyzer judge it, and writes
+ * `out/<stack>/plan.json` plus the artefacts built from it. No Pulumi CLI,
+ * cloud account or plugin needed.
  */
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -70,11 +70,23 @@ export interface PlanOptions {
     projectDir?: string;
     /** Outputs of stacks already planned, by bare stack name. */
     stackOutputs?: Record<string, Record<string, unknown>>;
-    policies?: Policies;
+    /**
+     * The policy pack's analyzer, started early by the caller so that it boots while the program
+     * runs and serves every stack of a run; without one, planStack starts its own and closes it.
+     */
+    analyzer?: PolicyAnalyzer;
+    /** Policy config (CrossGuard format); default `policies/config/<stack>.json` when present. */
     policyConfig?: PolicyConfig;
+    /** Where `policyConfig` came from, for messages. */
+    policyConfigSource?: string;
+    /** Judge the plan as a first preview: every value another resource produces is unknown. */
+    preview?: boolean;
     /** Stack files being planned further up a chain of references (cycle detection). */
     visiting?: string[];
-    /** Receives the plans of the stacks this one references, as they are planned. */
+    /**
+     * Receives the plans of the stacks this one references, as they are run (not judged: their
+     * violations are empty; the access matrix reads their resources).
+     */
     related?: Plan[];
 }
 
@@ -101,11 +113,46 @@ export function checkStackFile(
 }
 
 export async function planStack(opts: PlanOptions): Promise<Plan> {
+    if (opts.analyzer) return finishPlan(await startPlan(opts, opts.analyzer));
+    const analyzer = PolicyAnalyzer.start();
+    try {
+        return await finishPlan(await startPlan(opts, analyzer));
+    } finally {
+        await analyzer.close();
+    }
+}
+
+/** A stack whose program has run and whose verdict the analyzer is working on. */
+export interface StartedPlan {
+    /** Everything but the violations: enough for the stacks that reference this one. */
+    plan: Omit<Plan, "violations">;
+    /** The violations; a UserError when the pack refuses the policy config. */
+    verdict: Promise<Violation[]>;
+}
+
+export async function finishPlan(started: StartedPlan): Promise<Plan> {
+    return { ...started.plan, violations: await started.verdict };
+}
+
+/**
+ * Runs one stack's program (after those of the stacks it references, which are only run, not
+ * judged) and asks the analyzer for its verdict without waiting for it: `npm start` runs the
+ * next stack's program while the pack judges this one.
+ */
+export async function startPlan(
+    opts: PlanOptions,
+    analyzer: PolicyAnalyzer,
+    judge = true,
+): Promise<StartedPlan> {
     const projectDir = opts.projectDir ?? ROOT;
     // Validate before anything runs, with the program's own validator.
     const { file, cfg } = checkStackFile(opts.stackFile, projectDir);
     const { referencedStacks, PROJECT } =
         require("../src/config") as typeof import("../src/config");
+    // The policy config is read before anything runs too (a broken one is exit 2); the pack
+    // checks it against its schemas once the analyzer answers.
+    const configFile = path.join(projectDir, "policies", "config", `${file.stack}.json`);
+    const policyConfig = opts.policyConfig ?? readPolicyConfig(configFile);
 
     const stackOutputs = { ...opts.stackOutputs };
     const visiting = [...(opts.visiting ?? []), file.file];
@@ -133,14 +180,13 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
             );
         }
         try {
-            const refPlan = await planStack({
-                ...opts,
-                stackFile: refFile,
-                stackOutputs,
-                visiting,
-            });
-            opts.related?.push(refPlan);
-            stackOutputs[refStack] = refPlan.outputs;
+            const refRun = await startPlan(
+                { ...opts, stackFile: refFile, stackOutputs, visiting },
+                analyzer,
+                false,
+            );
+            opts.related?.push({ ...refRun.plan, violations: [] });
+            stackOutputs[refStack] = refRun.plan.outputs;
         } catch (e) {
             if (!(e instanceof UserError)) throw e;
             throw new PlanConfigError(
@@ -149,6 +195,8 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
         }
     }
 
+    // Loaded here, not on import: a CLI starts the policy pack's process before the SDK loads.
+    const { runStack } = require("./runStack") as typeof import("./runStack");
     const result = await runStack({
         project: file.project,
         stack: file.stack,
@@ -163,18 +211,27 @@ export async function planStack(opts: PlanOptions): Promise<Plan> {
         // Config rules that need another stack's outputs are checked while the program runs.
         throw configFailure(file, e) ?? e;
     });
-    const policies =
-        opts.policies ?? (require("../policies/rules") as { allPolicies: Policies }).allPolicies;
-    const policyConfig =
-        opts.policyConfig ??
-        readPolicyConfig(path.join(projectDir, "policies", "config", `${file.stack}.json`));
-    const violations = await evaluatePolicies(result, policies, policyConfig);
+    const verdict = judge
+        ? analyzer.analyze(result.resources, {
+              project: file.project,
+              stack: file.stack,
+              preview: opts.preview,
+              policyConfig,
+              configSource: opts.policyConfig
+                  ? (opts.policyConfigSource ?? "policy config")
+                  : displayPath(configFile),
+          })
+        : Promise.resolve([]);
+    // Whoever awaits the verdict gets its error; until then it is no unhandled rejection.
+    verdict.catch(() => undefined);
     return {
-        project: file.project,
-        stack: file.stack,
-        resources: result.resources,
-        outputs: result.outputs,
-        violations,
+        plan: {
+            project: file.project,
+            stack: file.stack,
+            resources: result.resources,
+            outputs: result.outputs,
+        },
+        verdict,
     };
 }
 
@@ -225,7 +282,7 @@ export function stackFiles(dir = ROOT, projectDir = ROOT): string[] {
 }
 
 const USAGE =
-    "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--json] [--out <dir>] [--policy-config <file>]";
+    "usage: npm run plan -- (--stack <name> | --stack-file <path>) [--json] [--out <dir>] [--policy-config <file>] [--preview]";
 
 interface CliArgs {
     stack?: string;
@@ -233,11 +290,17 @@ interface CliArgs {
     json: boolean;
     outDir: string;
     policyConfig?: string;
+    preview: boolean;
     help: boolean;
 }
 
 function parseArgs(argv: string[]): CliArgs {
-    const args: CliArgs = { json: false, outDir: path.join(ROOT, "out"), help: false };
+    const args: CliArgs = {
+        json: false,
+        outDir: path.join(ROOT, "out"),
+        preview: false,
+        help: false,
+    };
     const value = (i: number, flag: string) => {
         const v = argv[i];
         if (v === undefined || v.startsWith("--")) {
@@ -253,6 +316,7 @@ function parseArgs(argv: string[]): CliArgs {
         // `--out-dir` is the older name of `--out`.
         else if (a === "--out" || a === "--out-dir") args.outDir = path.resolve(value(++i, a));
         else if (a === "--policy-config") args.policyConfig = path.resolve(value(++i, a));
+        else if (a === "--preview") args.preview = true;
         else if (a === "--help" || a === "-h") args.help = true;
         else {
             const known = [
@@ -262,6 +326,7 @@ function parseArgs(argv: string[]): CliArgs {
                 "--out",
                 "--out-dir",
                 "--policy-config",
+                "--preview",
             ];
             throw new UserError(`unknown argument ${a}${didYouMean(a, known)}\n${USAGE}`);
         }
@@ -294,14 +359,29 @@ export async function main(argv: string[]): Promise<number> {
     // The name is checked before anything else: a wrongly named file is never read.
     stackNameOf(stackFile);
     const policyConfig = args.policyConfig ? readPolicyConfig(args.policyConfig, true) : undefined;
-    // The plans of the stacks it references (the vendor's for a customer): the
-    // access matrix shows their repositories in this stack's region too.
-    const related: Plan[] = [];
-    const plan = await planStack({ stackFile, policyConfig, related });
-    writeArtefacts(plan, path.join(args.outDir, plan.stack));
-    await writeAccessMatrix(plan, path.join(args.outDir, plan.stack), related);
-    process.stdout.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : `${summary(plan)}\n`);
-    return hasMandatory(plan.violations) ? 1 : 0;
+    // Boots while the program loads and runs.
+    const analyzer = PolicyAnalyzer.start();
+    try {
+        // The plans of the stacks it references (the vendor's for a customer): the
+        // access matrix shows their repositories in this stack's region too.
+        const related: Plan[] = [];
+        const plan = await planStack({
+            stackFile,
+            analyzer,
+            preview: args.preview,
+            policyConfig,
+            policyConfigSource: args.policyConfig && displayPath(args.policyConfig),
+            related,
+        });
+        writeArtefacts(plan, path.join(args.outDir, plan.stack));
+        await writeAccessMatrix(plan, path.join(args.outDir, plan.stack), related);
+        process.stdout.write(
+            args.json ? `${JSON.stringify(plan, null, 2)}\n` : `${summary(plan)}\n`,
+        );
+        return hasMandatory(plan.violations) ? 1 : 0;
+    } finally {
+        await analyzer.close();
+    }
 }
 
 if (require.main === module) {

@@ -1,165 +1,16 @@
 import * as fs from "fs";
-import type {
-    EnforcementLevel,
-    Policies,
-    PolicyResource,
-    ReportViolation,
-    ResourceValidationPolicy,
-    StackValidationPolicy,
-} from "@pulumi/policy";
 import type { Plan, PlanResource, Violation } from "../src/report/plan";
+import { PolicyConfig, withAnalyzer } from "./analyzer";
 import { displayPath, runCli, UserError } from "./cli";
 import { loadPolicyConfig } from "./policyConfig";
 
 /**
- * Evaluates CrossGuard policies against a plan file the way the Pulumi engine
- * would during a preview: resource policies see each resource's inputs, stack
- * policies see every resource with its outputs. Policy config follows the
- * CrossGuard JSON format (`{"<policy>": "mandatory" | {"enforcementLevel": ..., ...}, "all": ...}`).
+ * `npm run policy`: judges any plan file with the policy pack's own analyzer (tools/analyzer.ts),
+ * as `pulumi preview --policy-pack policies` would. Policy config follows the CrossGuard JSON
+ * format (`{"<policy>": "mandatory" | {"enforcementLevel": ..., ...}, "all": ...}`).
  */
 
-export type PolicyConfig = Record<
-    string,
-    EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)
->;
-
-const isStackPolicy = (
-    p: ResourceValidationPolicy | StackValidationPolicy,
-): p is StackValidationPolicy =>
-    "validateStack" in p && typeof (p as StackValidationPolicy).validateStack === "function";
-
-/** Config for one policy: its schema's defaults overlaid by the user's values. */
-function policyConfig(
-    policy: ResourceValidationPolicy | StackValidationPolicy,
-    config: PolicyConfig,
-): Record<string, unknown> {
-    const defaults = Object.fromEntries(
-        Object.entries(policy.configSchema?.properties ?? {})
-            .filter(([, schema]) => schema.default !== undefined)
-            .map(([key, schema]) => [key, schema.default]),
-    );
-    const own = config[policy.name];
-    const values = typeof own === "object" ? { ...own } : {};
-    delete values.enforcementLevel;
-    return { ...defaults, ...values };
-}
-
-function enforcement(
-    policy: ResourceValidationPolicy | StackValidationPolicy,
-    config: PolicyConfig,
-): EnforcementLevel {
-    const pick = (entry: PolicyConfig[string] | undefined) =>
-        typeof entry === "string" ? entry : entry?.enforcementLevel;
-    return pick(config[policy.name]) ?? pick(config.all) ?? policy.enforcementLevel ?? "advisory";
-}
-
-class NotApplicable extends Error {}
-
-// `isType`/`asType` compare against the class's type token, as CrossGuard does.
-const isTypeOf = (type: string) => (cls: any) => cls?.__pulumiType === type;
-const asTypeOf = (type: string, props: Record<string, unknown>) => (cls: any) =>
-    cls?.__pulumiType === type ? props : undefined;
-
-function toPolicyResource(r: PlanResource, byUrn: Map<string, PolicyResource>): PolicyResource {
-    // Stack policies see what the cloud answered; the mock copies inputs to outputs.
-    const props = { ...r.inputs, ...r.outputs };
-    const resource: PolicyResource = {
-        type: r.type,
-        props,
-        urn: r.urn,
-        name: r.name,
-        opts: {
-            protect: false,
-            ignoreChanges: [],
-            aliases: [],
-            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-            additionalSecretOutputs: [],
-            parent: r.parent,
-        },
-        dependencies: [],
-        propertyDependencies: {},
-        isType: isTypeOf(r.type) as PolicyResource["isType"],
-        asType: asTypeOf(r.type, props) as PolicyResource["asType"],
-    };
-    byUrn.set(r.urn, resource);
-    return resource;
-}
-
-export async function evaluatePolicies(
-    plan: Pick<Plan, "resources">,
-    policies: Policies,
-    config: PolicyConfig = {},
-): Promise<Violation[]> {
-    const violations: Violation[] = [];
-    const byUrn = new Map<string, PolicyResource>();
-    const stackResources = plan.resources.map((r) => toPolicyResource(r, byUrn));
-    for (const r of stackResources) {
-        const parent = r.opts.parent ? byUrn.get(r.opts.parent) : undefined;
-        if (parent) r.parent = parent;
-    }
-    const notApplicable = (reason?: string): never => {
-        throw new NotApplicable(reason);
-    };
-
-    for (const policy of policies) {
-        const level = enforcement(policy, config);
-        if (level === "disabled") continue;
-        const cfg = policyConfig(policy, config);
-        const report =
-            (fallbackUrn?: string): ReportViolation =>
-            (message, urn) =>
-                violations.push({
-                    policy: policy.name,
-                    enforcementLevel: level,
-                    urn: urn ?? fallbackUrn,
-                    message,
-                });
-
-        try {
-            if (isStackPolicy(policy)) {
-                await policy.validateStack(
-                    {
-                        resources: stackResources,
-                        stackTags: new Map(),
-                        getConfig: <T>() => cfg as T,
-                        notApplicable,
-                    },
-                    report(),
-                );
-                continue;
-            }
-            const validators = [policy.validateResource ?? []].flat();
-            for (const r of plan.resources) {
-                for (const validate of validators) {
-                    try {
-                        await validate(
-                            {
-                                type: r.type,
-                                props: r.inputs,
-                                urn: r.urn,
-                                name: r.name,
-                                opts: byUrn.get(r.urn)!.opts,
-                                stackTags: new Map(),
-                                isType: isTypeOf(r.type) as any,
-                                asType: asTypeOf(r.type, r.inputs) as any,
-                                getConfig: <T>() => cfg as T,
-                                notApplicable,
-                            },
-                            report(r.urn),
-                        );
-                    } catch (e) {
-                        if (!(e instanceof NotApplicable)) throw e;
-                    }
-                }
-            }
-        } catch (e) {
-            if (!(e instanceof NotApplicable)) {
-                throw new Error(`policy ${policy.name} failed: ${(e as Error).message}`);
-            }
-        }
-    }
-    return violations;
-}
+export type { PolicyConfig } from "./analyzer";
 
 export const hasMandatory = (violations: Violation[]) =>
     violations.some((v) => v.enforcementLevel === "mandatory");
@@ -183,33 +34,39 @@ export function formatViolations(violations: Violation[]): string {
         .join("\n");
 }
 
-/** `npm run policy -- <plan.json> [--config <policy-config.json>]` */
+const USAGE = "usage: npm run policy -- <plan.json> [--config <policy-config.json>] [--preview]";
+
+/** `npm run policy -- <plan.json> [--config <policy-config.json>] [--preview]` */
 export async function main(argv: string[]): Promise<number> {
-    const usage = "usage: npm run policy -- <plan.json> [--config <policy-config.json>]";
-    const configIndex = argv.indexOf("--config");
+    const configIndex = argv.findIndex((a) => a === "--config" || a === "--policy-config");
     const configFile = configIndex >= 0 ? argv[configIndex + 1] : undefined;
     if (configIndex >= 0 && (configFile === undefined || configFile.startsWith("--"))) {
-        throw new UserError(`--config needs a file; ${usage}`);
+        throw new UserError(`${argv[configIndex]} needs a file; ${USAGE}`);
     }
     const file = argv.find(
         (a, i) => !a.startsWith("--") && (configIndex < 0 || i !== configIndex + 1),
     );
-    const unknown = argv.find((a) => a.startsWith("--") && a !== "--config");
-    if (unknown) throw new UserError(`unknown argument ${unknown}; ${usage}`);
-    if (!file) throw new UserError(usage);
+    const unknown = argv.find(
+        (a) => a.startsWith("--") && !["--config", "--policy-config", "--preview"].includes(a),
+    );
+    if (unknown) throw new UserError(`unknown argument ${unknown}; ${USAGE}`);
+    if (!file) throw new UserError(USAGE);
     const plan = readPlanFile(file);
-    const { allPolicies } = require("../policies/rules") as { allPolicies: Policies };
-    const violations = await evaluatePolicies(
-        plan,
-        allPolicies,
-        readPolicyConfig(configFile, true),
+    const violations = await withAnalyzer((analyzer) =>
+        analyzer.analyze(plan.resources, {
+            project: plan.project ?? "ecr-private-access",
+            stack: plan.stack ?? "plan",
+            preview: argv.includes("--preview"),
+            policyConfig: readPolicyConfig(configFile, true),
+            configSource: configFile,
+        }),
     );
     process.stdout.write(`${formatViolations(violations)}\n`);
     return hasMandatory(violations) ? 1 : 0;
 }
 
 /** A plan.json named on the command line; anything that is not one is a UserError naming the file. */
-function readPlanFile(file: string): Pick<Plan, "resources"> {
+function readPlanFile(file: string): Pick<Plan, "resources"> & Partial<Plan> {
     let value: unknown;
     try {
         value = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -235,7 +92,7 @@ function readPlanFile(file: string): Pick<Plan, "resources"> {
             `${displayPath(file)}: not a plan: plan.json has "resources": [{ "urn", "type", "name", "inputs", "outputs", ... }] (write one with npm run plan)`,
         );
     }
-    return value as Pick<Plan, "resources">;
+    return value as Pick<Plan, "resources"> & Partial<Plan>;
 }
 
 if (require.main === module) {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { mockCloud, MockCloudExtras } from "./mockCloud";
 import { tunePlanProcess } from "./planProcess";
-import type { PlanResource } from "../src/report/plan";
+import type { PlanResource, PlanResourceOptions } from "../src/report/plan";
 
 /**
  * Runs the real Pulumi program in-process under the mock runtime and records
@@ -22,7 +22,11 @@ interface Registration {
     name: string;
     parent: string;
     custom: boolean;
+    read: boolean;
     inputs: Record<string, unknown>;
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+    options?: PlanResourceOptions;
 }
 
 let recorder: Registration[] | undefined;
@@ -35,13 +39,18 @@ function observe(method: "registerResource" | "readResource", inputsOf: (req: an
     (MockMonitor.prototype as any)[method] = function (this: MockMonitor, req: any, callback: any) {
         const wrapped = (err: any, resp: any) => {
             if (!err && recorder) {
+                const read = method === "readResource";
                 recorder.push({
                     urn: resp.getUrn(),
                     type: req.getType(),
                     name: req.getName(),
                     parent: req.getParent(),
-                    custom: method === "readResource" || req.getCustom(),
+                    custom: read || req.getCustom(),
+                    read,
                     inputs: plain(inputsOf(req)?.toJavaScript() ?? {}) as Record<string, unknown>,
+                    dependencies: req.getDependenciesList(),
+                    propertyDependencies: read ? {} : propertyDependenciesOf(req),
+                    options: read ? undefined : optionsOf(req),
                 });
             }
             callback(err, resp);
@@ -53,6 +62,66 @@ observe("registerResource", (req) => req.getObject());
 observe("readResource", (req) => req.getProperties());
 // The SDK's per-resource work the plan never uses, and a bounded heap (tools/planProcess.ts).
 tunePlanProcess();
+
+/** What the SDK told the engine each input depends on; inputs that depend on nothing are left out. */
+function propertyDependenciesOf(req: any): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    const map = req.getPropertydependenciesMap();
+    for (const key of [...map.keys()].sort()) {
+        const urns: string[] = map.get(key).getUrnsList();
+        if (urns.length > 0) out[key] = urns;
+    }
+    return out;
+}
+
+/**
+ * The resource options the engine hands the policy analyzer (AnalyzerResourceOptions), only
+ * those set away from their default. Custom timeouts arrive as Go durations ("5m", "1h30m").
+ */
+function optionsOf(req: any): PlanResourceOptions | undefined {
+    const o: PlanResourceOptions = {};
+    if (req.getProtect()) o.protect = true;
+    if (req.getIgnorechangesList().length > 0) o.ignoreChanges = req.getIgnorechangesList();
+    if (req.getDeletebeforereplacedefined()) o.deleteBeforeReplace = req.getDeletebeforereplace();
+    if (req.getAdditionalsecretoutputsList().length > 0) {
+        o.additionalSecretOutputs = req.getAdditionalsecretoutputsList();
+    }
+    // Aliases given as URNs; alias specs (name/type/parent) would need the engine to resolve them.
+    const aliases: string[] = [
+        ...req.getAliasurnsList(),
+        ...req
+            .getAliasesList()
+            .map((a: any) => a.getUrn())
+            .filter(Boolean),
+    ];
+    if (aliases.length > 0) o.aliases = aliases;
+    const t = req.getCustomtimeouts();
+    if (t) {
+        const timeouts = {
+            createSeconds: durationSeconds(t.getCreate()),
+            updateSeconds: durationSeconds(t.getUpdate()),
+            deleteSeconds: durationSeconds(t.getDelete()),
+        };
+        if (Object.values(timeouts).some((v) => v > 0)) o.customTimeouts = timeouts;
+    }
+    return Object.keys(o).length > 0 ? o : undefined;
+}
+
+/** A Go duration string ("1h2m3.5s", "250ms") in seconds; "" is 0. */
+export function durationSeconds(d: string): number {
+    const unit: Record<string, number> = {
+        h: 3600,
+        m: 60,
+        s: 1,
+        ms: 1e-3,
+        us: 1e-6,
+        µs: 1e-6,
+        ns: 1e-9,
+    };
+    let total = 0;
+    for (const [, n, u] of d.matchAll(/([\d.]+)(h|ms|m|s|us|µs|ns)/g)) total += Number(n) * unit[u];
+    return total;
+}
 
 /** Turns the wire form into plain JSON: secrets become "[secret]", unknowns "[unknown]". */
 export function plain(value: unknown): unknown {
@@ -149,10 +218,14 @@ export async function runStack(opts: RunStackOptions): Promise<StackRun> {
                 type: r.type,
                 name: r.name,
                 parent: r.parent || undefined,
+                ...(r.read ? { read: true as const } : {}),
                 inputs: r.inputs,
                 outputs: r.custom
                     ? ((plain(toJs(state?.state)) ?? {}) as Record<string, unknown>)
                     : {},
+                dependencies: r.dependencies,
+                propertyDependencies: r.propertyDependencies,
+                ...(r.options ? { options: r.options } : {}),
             });
         }
         return { resources, outputs };

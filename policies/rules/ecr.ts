@@ -226,8 +226,12 @@ function principalAccount(p: string): string | undefined {
     return m ? m[1] : undefined;
 }
 
-/** The repository's own account: from the policy's registryId, else the repository's registryId/ARN. */
-function ownAccounts(resources: StackResources, policy: PolicyResource): string[] {
+/**
+ * The repository's own account: from the policy's registryId, else the repository's
+ * registryId/ARN. Undefined while it cannot be known: the repository is created in the same
+ * change (a first preview), so its registryId and ARN are still unknown.
+ */
+function ownAccounts(resources: StackResources, policy: PolicyResource): string[] | undefined {
     const out: string[] = [];
     const add = (v: unknown) => {
         if (typeof v === "string" && isKnown(v) && /^\d{12}$/.test(v)) out.push(v);
@@ -243,6 +247,7 @@ function ownAccounts(resources: StackResources, policy: PolicyResource): string[
                 add(/^arn:[^:]+:ecr:[^:]*:(\d{12}):/.exec(arn)?.[1]);
         }
     }
+    if (out.length === 0 && ref.kind !== "external") return undefined;
     return out;
 }
 
@@ -273,7 +278,11 @@ export const ecrConsumersPullOnly: StackValidationPolicy = {
         for (const policy of ofType(stack, TYPES.repositoryPolicy)) {
             const statements = policyStatements(plain(policy.props));
             if (statements === undefined || statements === "invalid") continue;
-            const own = new Set([...ownAccounts(stack, policy), ...cfg.publisherAccountIds]);
+            const repositoryAccounts = ownAccounts(stack, policy);
+            const own = new Set([...(repositoryAccounts ?? []), ...cfg.publisherAccountIds]);
+            // Without the repository's own account (preview) an account principal cannot be
+            // judged: publisherAccountIds alone would make the publisher look like a consumer.
+            const judgeAccounts = repositoryAccounts !== undefined && own.size > 0;
             statements.forEach((st, i) => {
                 if (st.Effect !== "Allow") return;
                 if (typeof st.Sid === "string" && cfg.allowedPushSids.includes(st.Sid)) return;
@@ -282,8 +291,7 @@ export const ecrConsumersPullOnly: StackValidationPolicy = {
                 const consumers = principals.filter((p) => {
                     const acct = principalAccount(p);
                     if (acct === "*") return true;
-                    // Without the repository's own account (preview) an account principal cannot be judged.
-                    return acct !== undefined && own.size > 0 && !own.has(acct);
+                    return acct !== undefined && judgeAccounts && !own.has(acct);
                 });
                 if (consumers.length === 0) return;
                 const writes = grantedActions(st, ECR_WRITE_ACTIONS);

@@ -41,6 +41,18 @@ function forTypes(
     };
 }
 
+/** True when a preview-unknown value hides whether an action redirects to HTTPS. */
+function undecided(action: unknown): boolean {
+    const pending = (v: unknown) => v !== undefined && isUnknown(v);
+    if (pending(action)) return true;
+    if (!action || typeof action !== "object") return false;
+    const a = action as Record<string, any>;
+    if (pending(a.type)) return true;
+    if (a.type !== "redirect") return false;
+    if (pending(a.redirect)) return true;
+    return !!a.redirect && typeof a.redirect === "object" && pending(a.redirect.protocol);
+}
+
 /**
  * For an HTTP listener whose actions are known: the kinds of its default
  * actions that are not a redirect to HTTPS ("none" when it has no action),
@@ -50,7 +62,9 @@ function forTypes(
 function plainHttpActions(props: Record<string, any>): string[] | undefined {
     if (listenerProtocol(props) !== "HTTP") return undefined;
     const actions = props["defaultActions"];
-    if (!Array.isArray(actions) || containsUnknown(actions)) return undefined;
+    // An action is judged by its type and a redirect's protocol: a target group ARN still
+    // unknown during a first preview does not change the verdict.
+    if (!Array.isArray(actions) || actions.some(undecided)) return undefined;
     const bad = actions.filter(
         (a) =>
             !a ||

@@ -160,6 +160,8 @@ function res(
         name,
         inputs,
         outputs: { ...inputs, ...outputs },
+        dependencies: [],
+        propertyDependencies: {},
     };
 }
 

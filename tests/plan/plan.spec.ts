@@ -79,18 +79,51 @@ describe("offline plan CLI", function () {
                 "parent",
                 "inputs",
                 "outputs",
+                "dependencies",
+                "propertyDependencies",
             ]);
+            expect(r.dependencies).to.be.an("array");
+            for (const urns of Object.values(r.propertyDependencies)) {
+                expect(urns).to.be.an("array").with.length.above(0);
+            }
             expect(r.urn).to.match(/^urn:pulumi:idc-sim::ecr-private-access::/);
         }
         // A reader can follow a vpcId input back to the VPC that produced it.
         const vpcs = plan.resources.filter((r: any) => r.type === "aws:ec2/vpc:Vpc");
         const subnet = plan.resources.find((r: any) => r.type === "aws:ec2/subnet:Subnet");
         expect(vpcs.map((v: any) => v.id)).to.include(subnet.inputs.vpcId);
+        // ...and so can the policy analyzer, even while the id is unknown in a preview.
+        const vpc = vpcs.find((v: any) => v.id === subnet.inputs.vpcId);
+        expect(subnet.propertyDependencies).to.deep.equal({ vpcId: [vpc.urn] });
+        expect(subnet.dependencies).to.include(vpc.urn);
         expect(vpcs[0].outputs.arn).to.match(
             /^arn:aws:ec2:ap-(southeast|northeast)-1:777788889999:vpc\/vpc-[0-9a-f]{17}$/,
         );
         expect(plan.outputs.region).to.equal("ap-southeast-1");
         expect(res.stdout).to.contain("## Stack `idc-sim`");
+    });
+
+    it("judges the plan as a first preview with --preview", () => {
+        const out = tempDir();
+        const res = planCli(["--stack", "idc-sim", "--preview", "--json", "--out-dir", out]);
+        expect(res.code, res.stderr).to.equal(0);
+        const plan = JSON.parse(res.stdout);
+        // The plan itself is the same; only the verdict is a preview's.
+        expect(plan.resources.length).to.be.greaterThan(5);
+        expect(
+            plan.violations.filter((v: any) => v.enforcementLevel === "mandatory"),
+        ).to.deep.equal([]);
+    });
+
+    it("exits 2 naming the file and key for a policy config the pack rejects, and writes nothing", () => {
+        const dir = tempDir();
+        const out = tempDir();
+        const cfg = path.join(dir, "policy.json");
+        fs.writeFileSync(cfg, JSON.stringify({ "no-apex-overrides": { allowedZoneNames: "x" } }));
+        const res = planCli(["--stack", "vendor", "--policy-config", cfg, "--out-dir", out]);
+        expect(res.code, res.stderr).to.equal(2);
+        expect(res.stderr).to.contain('no-apex-overrides.allowedZoneNames: "x" is not an array');
+        expect(fs.readdirSync(out)).to.deep.equal([]);
     });
 
     it("prints the plan as JSON with --json", () => {

@@ -411,6 +411,37 @@ describe("policy ecr-consumers-pull-only", () => {
         ).to.have.length(1);
     });
 
+    it("judges no account principal while the repository's account is unknown, even with publisherAccountIds", () => {
+        // A first preview: the repository is created in the same change, its registryId and ARN
+        // are unknown; the publisher's own push grant must not look like a consumer's.
+        const newRepo = repo({ arn: UNKNOWN_STRING, registryId: UNKNOWN_STRING });
+        const resources = [
+            newRepo,
+            pol(doc(publisher, consumer), { repository: UNKNOWN_STRING }, { repository: ["repo"] }),
+        ];
+        expect(
+            stackMessages(ecrConsumersPullOnly, resources, {
+                config: { publisherAccountIds: ["999988887777"] },
+            }),
+        ).to.deep.equal([]);
+        // "*" is judged whatever the account.
+        const org = {
+            ...publisher,
+            Sid: "Org",
+            Principal: "*",
+            Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc" } },
+        };
+        expect(
+            stackMessages(
+                ecrConsumersPullOnly,
+                [resources[0], pol(doc(org), {}, { repository: ["repo"] })],
+                {
+                    config: { publisherAccountIds: ["999988887777"] },
+                },
+            ),
+        ).to.have.length(1);
+    });
+
     it("skips unknown documents and principals", () => {
         expect(stackMessages(ecrConsumersPullOnly, [repo(), pol(UNKNOWN_STRING)])).to.deep.equal(
             [],

@@ -74,6 +74,24 @@ describe("policy alb-http-redirects-to-https", () => {
             }),
         ).to.deep.equal([FORWARD_MESSAGE]);
     });
+    it("judges actions whose target group or redirect port is unknown (a first preview)", () => {
+        expect(
+            http({ defaultActions: [{ type: "forward", targetGroupArn: UNKNOWN_STRING }] }),
+        ).to.deep.equal([FORWARD_MESSAGE]);
+        expect(
+            http({
+                defaultActions: [
+                    { type: "redirect", redirect: { protocol: "HTTPS", port: UNKNOWN_STRING } },
+                ],
+            }),
+        ).to.deep.equal([]);
+        // Whether it redirects to HTTPS is itself unknown: no verdict yet.
+        expect(
+            http({
+                defaultActions: [{ type: "redirect", redirect: { protocol: UNKNOWN_STRING } }],
+            }),
+        ).to.deep.equal([]);
+    });
     it("accepts the explicit opt-in tag, unless the pack's config refuses opt-ins", () => {
         const tagged = {
             defaultActions: [forward],

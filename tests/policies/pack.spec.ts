@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import Ajv from "ajv";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { allPolicies, policyPackName } from "../../policies/rules";
 import { TYPES } from "../../policies/rules/util";
@@ -76,6 +77,24 @@ describe("policy pack", () => {
             for (const [key, schema] of Object.entries(p.configSchema?.properties ?? {})) {
                 expect(schema.default, `${p.name}.${key}`).not.to.equal(undefined);
             }
+        }
+    });
+
+    it("gives defaults that its own config schemas accept (the plan trusts them unchecked)", () => {
+        for (const p of allPolicies) {
+            if (!p.configSchema) continue;
+            const schema = { type: "object", ...p.configSchema };
+            const defaults = Object.fromEntries(
+                Object.entries(p.configSchema.properties ?? {}).map(([k, s]) => [k, s.default]),
+            );
+            const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+            expect(validate(defaults), `${p.name}: ${JSON.stringify(validate.errors)}`).to.equal(
+                true,
+            );
+            // ...and the schema does check: a wrong type is refused.
+            const [key, first] = Object.entries(p.configSchema.properties ?? {})[0];
+            const wrong = typeof first.default === "string" ? 1 : "x";
+            expect(validate({ ...defaults, [key]: wrong }), `${p.name}.${key}`).to.equal(false);
         }
     });
 

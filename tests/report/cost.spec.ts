@@ -367,6 +367,8 @@ describe("estimateCost", () => {
                 name,
                 inputs,
                 outputs: {},
+                dependencies: [],
+                propertyDependencies: {},
             });
         extra("aws:wafv2/webAcl:WebAcl", "nlp-waf", { scope: "REGIONAL", rules: [{}, {}, {}] });
         extra("aws:wafv2/webAclAssociation:WebAclAssociation", "nlp-waf", {});
@@ -412,6 +414,8 @@ describe("estimateCost", () => {
                 name,
                 inputs,
                 outputs: {},
+                dependencies: [],
+                propertyDependencies: {},
             });
         const rule = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule";
         extra(rule, "cache-docker-hub-rule", { ecrRepositoryPrefix: "docker-hub" });

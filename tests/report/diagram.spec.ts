@@ -339,6 +339,8 @@ describe("large stacks: repositories drawn per namespace", () => {
                     parent: STACK,
                     inputs: {},
                     outputs: {},
+                    dependencies: [],
+                    propertyDependencies: {},
                 },
                 {
                     urn: `urn:pulumi:big::ecr-private-access::ecr-private-access:ecr:SharedRepository$aws:ecr/repository:Repository::repo-${i}`,
@@ -352,6 +354,8 @@ describe("large stacks: repositories drawn per namespace", () => {
                         ...(region ? { region } : {}),
                     },
                     outputs: { arn: `arn:aws:ecr:us-east-1:111122223333:repository/${name}` },
+                    dependencies: [],
+                    propertyDependencies: {},
                 },
             ];
         }),
