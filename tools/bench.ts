@@ -246,21 +246,36 @@ function accountsSection(): void {
 }
 
 /** The vendor stack of section 3: `repositories` names in 40 namespaces, an organization grant. */
-function repositoriesStackFile(dir: string, repositories: number, replication: string[]): string {
+function repositoriesStackFile(
+    dir: string,
+    repositories: number,
+    replication: string[],
+    developers: string[] = [],
+    namespaces = 40,
+): string {
     const doc = {
         config: {
             "aws:region": "us-east-2",
             "aws:allowedAccountIds": ["111122223333"],
             "ecr-private-access:accountId": "111122223333",
             "ecr-private-access:repositories": {
-                names: Array.from({ length: repositories }, (_, i) => `team-${i % 40}/app-${i}`),
+                names: Array.from(
+                    { length: repositories },
+                    (_, i) => `team-${i % namespaces}/app-${i}`,
+                ),
                 consumers: { organizationId: "o-a1b2c3d4e5" },
                 ...(replication.length > 0 ? { replicationRegions: replication } : {}),
                 codeBuild: true,
             },
+            ...(developers.length > 0
+                ? { "ecr-private-access:developers": { users: developers } }
+                : {}),
         },
     };
-    const file = path.join(dir, `Pulumi.bench-repositories-${repositories}.yaml`);
+    const file = path.join(
+        dir,
+        `Pulumi.bench-repositories-${repositories}${developers.length > 0 ? "-developers" : ""}.yaml`,
+    );
     fs.writeFileSync(file, YAML.stringify(doc));
     return file;
 }
@@ -375,33 +390,47 @@ function artefactsSection(): void {
         .filter((r) => r !== "");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-artefacts-"));
     console.log(
-        `Access matrix and summary by repositories (40 namespaces, organization grant, ${replication.length > 0 ? `replicated to ${replication.join(", ")}` : "no replication"}; each point a fresh process; matrix time is computeAccess + accessMarkdown):\n`,
+        `Access matrix and summary by repositories (40 namespaces, 30 with developers; organization grant, ${replication.length > 0 ? `replicated to ${replication.join(", ")}` : "no replication"}; each point a fresh process; matrix time is computeAccess + accessMarkdown):\n`,
     );
     console.log(
-        "| repositories | resources | simulations | matrix columns | matrix time | matrix CPU | access.md | summary.md | summary time |",
+        "| repositories | developers | resources | simulations | matrix columns | matrix time | matrix CPU | access.md | summary.md | summary time |",
     );
-    console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    const points = new Map<number, ArtefactResult>();
+    console.log("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
-    for (const n of series) {
-        const file = repositoriesStackFile(dir, n, replication);
-        const r = timed(NODE, [...TS, __filename, "--artefact-child", file]);
-        const line = r.stdout.split("\n").find((l) => l.startsWith("BENCH "));
-        if (!line) throw new Error(`artefact bench child failed: ${r.stderr.slice(-2000)}`);
-        const p = JSON.parse(line.slice(6)) as ArtefactResult;
-        points.set(n, p);
-        console.log(
-            `| ${n} | ${p.resources} | ${p.simulations} | ${p.columns} | ${fmt(p.matrixMs)} | ${fmt(p.matrixCpuMs)} | ${kb(p.accessBytes)} | ${kb(p.summaryBytes)} | ${fmt(p.summaryMs)} |`,
-        );
+    const ratios: string[] = [];
+    // Without IAM principals (the organization, CodeBuild), then with two developers, whose group
+    // policy names every namespace (`repository/team-N/*`; 30 namespaces, as 40 would not fit
+    // IAM's 5,120 characters for a group).
+    for (const developers of [[], ["alice", "bob"]]) {
+        const points = new Map<number, ArtefactResult>();
+        for (const n of series) {
+            const file = repositoriesStackFile(
+                dir,
+                n,
+                replication,
+                developers,
+                developers.length > 0 ? 30 : 40,
+            );
+            const r = timed(NODE, [...TS, __filename, "--artefact-child", file]);
+            const line = r.stdout.split("\n").find((l) => l.startsWith("BENCH "));
+            if (!line) throw new Error(`artefact bench child failed: ${r.stderr.slice(-2000)}`);
+            const p = JSON.parse(line.slice(6)) as ArtefactResult;
+            points.set(n, p);
+            console.log(
+                `| ${n} | ${developers.length} | ${p.resources} | ${p.simulations} | ${p.columns} | ${fmt(p.matrixMs)} | ${fmt(p.matrixCpuMs)} | ${kb(p.accessBytes)} | ${kb(p.summaryBytes)} | ${fmt(p.summaryMs)} |`,
+            );
+        }
+        const a = points.get(1000);
+        const b = points.get(4000);
+        if (a && b) {
+            ratios.push(
+                `${developers.length} developers: matrix t(4000)/t(1000) ${(b.matrixMs / a.matrixMs).toFixed(2)} by wall time, ${(b.matrixCpuMs / a.matrixCpuMs).toFixed(2)} by CPU time; simulations ${(b.simulations / a.simulations).toFixed(2)}x; access.md ${(b.accessBytes / a.accessBytes).toFixed(2)}x; summary.md ${(b.summaryBytes / a.summaryBytes).toFixed(2)}x`,
+            );
+        }
     }
     fs.rmSync(dir, { recursive: true, force: true });
-    const a = points.get(1000);
-    const b = points.get(4000);
-    if (a && b) {
-        console.log(
-            `\nmatrix t(4000)/t(1000): ${(b.matrixMs / a.matrixMs).toFixed(2)} by wall time, ${(b.matrixCpuMs / a.matrixCpuMs).toFixed(2)} by CPU time; simulations ${(b.simulations / a.simulations).toFixed(2)}x; access.md ${(b.accessBytes / a.accessBytes).toFixed(2)}x; summary.md ${(b.summaryBytes / a.summaryBytes).toFixed(2)}x (linear: <= 4.5)`,
-        );
-    }
+    if (ratios.length > 0)
+        console.log(`\n${ratios.join("\n")}\n(linear: <= 4.5, 4x the repositories)`);
 }
 
 /** What the access matrices and the IAM rule cost inside `npm start`, in a child process. */
