@@ -15,7 +15,9 @@
  * evaluated but reported as an error (in the matrix, in access.md and in the tests), never read
  * as "no access". An evaluator error (`resultType: "error"`) is an error too, never a denial.
  */
+import { COLLAPSE_REPOSITORIES } from "../src/report/diagram";
 import type { Plan, PlanResource } from "../src/report/plan";
+import { classColumns, Column, memberLines, targetClasses } from "./accessClasses";
 
 // ---------------------------------------------------------------------------------------------
 // What is asked
@@ -234,6 +236,21 @@ export interface AccessMatrix {
     errors: { principal: string; message: string }[];
     /** Simulations run (for the benchmark). */
     simulations: number;
+    /**
+     * Targets no policy tells apart (tools/accessClasses.ts), in target order: only the first of
+     * each is simulated, the others get its cells. One class per target when not grouped.
+     */
+    classes: Target[][];
+    /** Why every target is its own class, when grouping was asked for but not possible. */
+    ungrouped?: string;
+}
+
+export interface AccessOptions {
+    /**
+     * Simulate one target per equivalence class and give the others its answer.
+     * @default true; false simulates every target (the reference the tests compare with).
+     */
+    group?: boolean;
 }
 
 export class EvaluatorError extends Error {}
@@ -1201,12 +1218,25 @@ class Evaluator {
     }
 }
 
+/** The resources the evaluator is asked about for a target: its ARN, `<ARN>/access-matrix`, ... */
+function requestResources(t: Target): string[] {
+    const out = new Set<string>();
+    for (const c of capabilitiesOf(t.kind)) {
+        for (const r of c.requests) if (r.resource === "target") out.add(r.arn ? r.arn(t) : t.arn);
+    }
+    return [...out];
+}
+
 /**
  * The access matrix of `plan`. `related` are plans of other stacks; those the plan references
  * (the vendor's, for the customer) add their repositories in the stack's region as columns, with
  * their policies, and their creation templates give replicas their policies.
  */
-export async function computeAccess(plan: Plan, related: Plan[] = []): Promise<AccessMatrix> {
+export async function computeAccess(
+    plan: Plan,
+    related: Plan[] = [],
+    options: AccessOptions = {},
+): Promise<AccessMatrix> {
     const { runSimulation } =
         require("@cloud-copilot/iam-simulate") as typeof import("@cloud-copilot/iam-simulate");
     const ix = new PlanIndex(plan);
@@ -1235,6 +1265,12 @@ export async function computeAccess(plan: Plan, related: Plan[] = []): Promise<A
         if (registryPolicy) t.registryPolicy = registryPolicy;
     }
     const principals = principalsOf(ix);
+    const { classes, ungrouped } =
+        options.group === false
+            ? { classes: targets.map((t) => [t]), ungrouped: undefined }
+            : targetClasses(targets, principals, requestResources);
+    const classOf = new Map<Target, Target[]>();
+    for (const c of classes) for (const t of c) classOf.set(t, c);
     const evaluator = new Evaluator(runSimulation);
     const cells: Cell[] = [];
     const errors: AccessMatrix["errors"] = [];
@@ -1244,14 +1280,27 @@ export async function computeAccess(plan: Plan, related: Plan[] = []): Promise<A
         try {
             if (p.error) throw new EvaluatorError(p.error);
             for (const path of p.paths) {
+                // The first member of a class is simulated; the others get its answer.
+                const answers = new Map<Target[], string[]>();
                 for (const t of targets) {
-                    const allowed: string[] = [];
-                    if (t.exists) {
-                        for (const c of capabilitiesOf(t.kind)) {
-                            if (await evaluator.capability(p, path, c, t)) allowed.push(c.name);
+                    const c = classOf.get(t)!;
+                    let allowed = answers.get(c);
+                    if (!allowed) {
+                        allowed = [];
+                        if (c[0].exists) {
+                            for (const cap of capabilitiesOf(c[0].kind)) {
+                                if (await evaluator.capability(p, path, cap, c[0]))
+                                    allowed.push(cap.name);
+                            }
                         }
+                        answers.set(c, allowed);
                     }
-                    rows.push({ principal: p.label, via: path.label, resource: t.label, allowed });
+                    rows.push({
+                        principal: p.label,
+                        via: path.label,
+                        resource: t.label,
+                        allowed: [...allowed],
+                    });
                 }
             }
         } catch (e) {
@@ -1273,6 +1322,8 @@ export async function computeAccess(plan: Plan, related: Plan[] = []): Promise<A
         cells,
         errors,
         simulations: evaluator.simulations,
+        classes,
+        ...(ungrouped ? { ungrouped } : {}),
     };
 }
 
@@ -1291,8 +1342,40 @@ export function accessGrid(m: AccessMatrix): Record<string, Record<string, strin
 
 const esc = (s: string) => s.replace(/\|/g, "\\|");
 
+/** The resource policies of one target: its own (or its template's), and the registry policy. */
+function policySourceOf(t: Target): string {
+    return (
+        [t.policySource, t.registryPolicy ? "registry policy" : undefined]
+            .filter(Boolean)
+            .join(" + ") || "none"
+    );
+}
+
+/** The resource policies of a column: `creation template a`, `... b` -> `creation templates a, b`. */
+function policySources(members: Target[]): string {
+    const TEMPLATE = "creation template ";
+    const sources = [...new Set(members.map(policySourceOf))];
+    const templates = sources.filter((s) => s.startsWith(TEMPLATE));
+    const out = sources.filter((s) => !s.startsWith(TEMPLATE));
+    if (templates.length > 1) {
+        out.push(`creation templates ${templates.map((s) => s.slice(TEMPLATE.length)).join(", ")}`);
+    } else {
+        out.push(...templates);
+    }
+    return out.join("; ");
+}
+
+/**
+ * The matrix as Markdown. Above `COLLAPSE_REPOSITORIES` repository columns (as in the pictures),
+ * one column per class of resources no policy tells apart, its members listed below the table;
+ * smaller matrices show every resource.
+ */
 export function accessMarkdown(m: AccessMatrix): string {
     const grid = accessGrid(m);
+    const large = m.targets.filter((t) => t.kind === "repository").length > COLLAPSE_REPOSITORIES;
+    const columns: Column[] = large
+        ? classColumns(m.classes)
+        : m.targets.map((t) => ({ label: t.label, representative: t, members: [t] }));
     const lines: string[] = [`### Access matrix of \`${m.stack}\``, ""];
     if (m.errors.length > 0) {
         lines.push(
@@ -1304,14 +1387,32 @@ export function accessMarkdown(m: AccessMatrix): string {
     lines.push(
         "Decided by an independent IAM evaluator (@cloud-copilot/iam-simulate) from the plan's identity, resource and VPC endpoint policies; a request through an endpoint carries its `aws:SourceVpce` and `aws:SourceVpc`. A cell lists what the principal may do to the resource along that path; `-` is nothing.",
         "",
-        `| principal | via | ${m.targets.map((t) => esc(t.label)).join(" | ")} |`,
-        `|---|---|${m.targets.map(() => "---").join("|")}|`,
+    );
+    if (large) {
+        lines.push(
+            m.ungrouped
+                ? `${m.targets.length} resources, each in its own column: ${esc(m.ungrouped)}.`
+                : `${m.targets.length} resources in ${columns.length} columns: a column stands for the resources no policy of the evaluation tells apart (the same resource policy, every Resource pattern matching all of them or none), evaluated once; its resources are listed under the table.`,
+            "",
+        );
+    }
+    lines.push(
+        `| principal | via | ${columns.map((c) => esc(c.label)).join(" | ")} |`,
+        `|---|---|${columns.map(() => "---").join("|")}|`,
     );
     for (const [key, row] of Object.entries(grid)) {
         const [principal, via] = key.split(" | ");
         lines.push(
-            `| ${esc(principal)} | ${esc(via)} | ${m.targets.map((t) => esc(row[t.label] ?? "")).join(" | ")} |`,
+            `| ${esc(principal)} | ${esc(via)} | ${columns.map((c) => esc(row[c.representative.label] ?? "")).join(" | ")} |`,
         );
+    }
+    if (large && columns.some((c) => c.members.length > 1)) {
+        lines.push("", "<details><summary>Resources of each column</summary>", "");
+        for (const c of columns) {
+            if (c.members.length === 1) continue;
+            lines.push(`- **${esc(c.label)}**`, ...memberLines(c.members).map((l) => `  - ${l}`));
+        }
+        lines.push("", "</details>");
     }
     lines.push("", "<details><summary>Principals, resources, paths and actions</summary>", "");
     lines.push("| principal | evaluated as | identity policies | note |", "|---|---|---|---|");
@@ -1325,9 +1426,12 @@ export function accessMarkdown(m: AccessMatrix): string {
         );
     }
     lines.push("", "| resource | ARN | resource policy | note |", "|---|---|---|---|");
-    for (const t of m.targets) {
+    for (const c of columns) {
+        const t = c.representative;
+        const more = c.members.length > 1 ? ` and ${c.members.length - 1} more` : "";
+        const source = large ? policySources(c.members) : policySourceOf(t);
         lines.push(
-            `| ${esc(t.label)} | \`${t.arn}\` | ${[t.policySource, t.registryPolicy ? "registry policy" : undefined].filter(Boolean).join(" + ") || "none"} | ${esc(t.note ?? "")} |`,
+            `| ${esc(c.label)} | \`${t.arn}\`${more} | ${esc(source)} | ${esc(t.note ?? "")} |`,
         );
     }
     const paths = new Map<string, Path>();

@@ -211,7 +211,60 @@ function registrySettingsSection(plan: Plan): string {
     ].join("\n");
 }
 
+/** Objects and arrays of the outputs with more entries than this are abridged in summary.md. */
+export const SUMMARY_OUTPUT_ENTRIES = 12;
+/** Entries an abridged object or array keeps. */
+const SUMMARY_OUTPUT_SHOWN = 3;
+
+/**
+ * The outputs as summary.md shows them: an object or array inside them with more than
+ * SUMMARY_OUTPUT_ENTRIES entries (the `repositories` output of 4,000 repositories) keeps its first
+ * SUMMARY_OUTPUT_SHOWN and a `"…"` entry saying how many more plan.json holds. `abridged` names
+ * each one (`outputs.repositories: 3 of 4000`).
+ */
+export function abridgeOutputs(
+    value: unknown,
+    at = "outputs",
+): { value: unknown; abridged: string[] } {
+    const abridged: string[] = [];
+    const walk = (v: unknown, where: string): unknown => {
+        if (Array.isArray(v)) {
+            const kept = v.slice(
+                0,
+                v.length > SUMMARY_OUTPUT_ENTRIES ? SUMMARY_OUTPUT_SHOWN : v.length,
+            );
+            const out = kept.map((x, i) => walk(x, `${where}[${i}]`));
+            if (kept.length < v.length) {
+                abridged.push(`${where}: ${kept.length} of ${v.length}`);
+                out.push(`… ${v.length - kept.length} more in plan.json`);
+            }
+            return out;
+        }
+        if (typeof v !== "object" || v === null) return v;
+        const entries = Object.entries(v);
+        // The outputs themselves are as many as the program exports: never abridged.
+        const kept =
+            entries.length > SUMMARY_OUTPUT_ENTRIES && where !== at
+                ? entries.slice(0, SUMMARY_OUTPUT_SHOWN)
+                : entries;
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of kept) {
+            out[k] = walk(
+                x,
+                /^[A-Za-z_$][\w$]*$/.test(k) ? `${where}.${k}` : `${where}[${JSON.stringify(k)}]`,
+            );
+        }
+        if (kept.length < entries.length) {
+            abridged.push(`${where}: ${kept.length} of ${entries.length}`);
+            out["…"] = `${entries.length - kept.length} more in plan.json`;
+        }
+        return out;
+    };
+    return { value: walk(value, at), abridged };
+}
+
 export function summary(plan: Plan, cost = estimate(plan)): string {
+    const outputs = abridgeOutputs(plan.outputs);
     return [
         `## Stack \`${plan.stack}\`: ${plan.resources.length} resources`,
         "",
@@ -225,8 +278,11 @@ export function summary(plan: Plan, cost = estimate(plan)): string {
         "",
         "### Outputs",
         "",
+        ...(outputs.abridged.length > 0
+            ? [`Abridged here, complete in plan.json: ${outputs.abridged.join("; ")} entries.`, ""]
+            : []),
         "```json",
-        JSON.stringify(plan.outputs, null, 2),
+        JSON.stringify(outputs.value, null, 2),
         "```",
         "",
         "### Policy",

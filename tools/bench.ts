@@ -23,12 +23,17 @@ import { runCli } from "./cli";
  *     CPU time, peak RSS and resources, and t(4000)/t(1000) measured in the
  *     same run (goals: <= 4.5, peak RSS <= 1.5 GB at 4,000).
  *
+ *  4. `artefacts`: the same vendor stack with 100, 1,000 and 4,000 repositories: the access
+ *     matrix (simulations, wall and CPU time), the size of access.md and summary.md, and
+ *     t(4000)/t(1000) of the matrix (goal: linear, <= 4.5).
+ *
  * `BENCH_ONLY=repositories npm run bench` (or `npm run bench -- --only
  * repositories`) runs one section; a comma-separated list runs several.
  * `BENCH_RUNS` sets the runs behind each median of section 1 (default 3),
  * `BENCH_SERIES_RUNS` those of section 3 (default 3),
  * `BENCH_REPOSITORIES` the series of section 3 (default 100,1000,2000,4000),
- * `BENCH_REPLICATION_REGIONS` (comma-separated; empty for none) where they replicate.
+ * `BENCH_REPLICATION_REGIONS` (comma-separated; empty for none) where they replicate,
+ * `BENCH_ARTEFACT_REPOSITORIES` the series of section 4 (default 100,1000,4000).
  * Each point of sections 2 and 3 is a fresh process. The machine may be
  * shared: CPU time is printed beside wall time, and ratios come from one run.
  */
@@ -38,7 +43,7 @@ const NODE = process.execPath;
 const TS = ["-r", path.join(ROOT, "tools/register.js")];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SERIES_RUNS = Number(process.env.BENCH_SERIES_RUNS ?? 3);
-const SECTIONS = ["start", "iam", "accounts", "repositories"] as const;
+const SECTIONS = ["start", "iam", "accounts", "repositories", "artefacts"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function timed(
@@ -259,21 +264,36 @@ function accountsSection(): void {
 }
 
 /** The vendor stack of section 3: `repositories` names in 40 namespaces, an organization grant. */
-function repositoriesStackFile(dir: string, repositories: number, replication: string[]): string {
+function repositoriesStackFile(
+    dir: string,
+    repositories: number,
+    replication: string[],
+    developers: string[] = [],
+    namespaces = 40,
+): string {
     const doc = {
         config: {
             "aws:region": "us-east-2",
             "aws:allowedAccountIds": ["111122223333"],
             "ecr-private-access:accountId": "111122223333",
             "ecr-private-access:repositories": {
-                names: Array.from({ length: repositories }, (_, i) => `team-${i % 40}/app-${i}`),
+                names: Array.from(
+                    { length: repositories },
+                    (_, i) => `team-${i % namespaces}/app-${i}`,
+                ),
                 consumers: { organizationId: "o-a1b2c3d4e5" },
                 ...(replication.length > 0 ? { replicationRegions: replication } : {}),
                 codeBuild: true,
             },
+            ...(developers.length > 0
+                ? { "ecr-private-access:developers": { users: developers } }
+                : {}),
         },
     };
-    const file = path.join(dir, `Pulumi.bench-repositories-${repositories}.yaml`);
+    const file = path.join(
+        dir,
+        `Pulumi.bench-repositories-${repositories}${developers.length > 0 ? "-developers" : ""}.yaml`,
+    );
     fs.writeFileSync(file, YAML.stringify(doc));
     return file;
 }
@@ -330,6 +350,105 @@ function repositoriesSection(): void {
             `Peak RSS at 4,000 repositories: ${b.peakRssMb.toFixed(0)} MB (goal <= 1,536 MB: ${b.peakRssMb <= 1536 ? "met" : "NOT met"})`,
         );
     }
+}
+
+interface ArtefactResult {
+    resources: number;
+    simulations: number;
+    /** Columns of the matrix table in access.md. */
+    columns: number;
+    matrixMs: number;
+    matrixCpuMs: number;
+    accessBytes: number;
+    summaryBytes: number;
+    summaryMs: number;
+}
+
+/**
+ * Runs inside the child: plans one stack file, then measures what the access matrix and the
+ * summary cost and how large access.md and summary.md are.
+ */
+async function artefactChild(file: string): Promise<void> {
+    const { planStack } = require("./plan") as typeof import("./plan");
+    const { summary } = require("./artefacts") as typeof import("./artefacts");
+    const { accessMarkdown, computeAccess } = require("./access") as typeof import("./access");
+    const plan: Plan = await planStack({ stackFile: file });
+    const cpu = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    const matrix = await computeAccess(plan);
+    const access = accessMarkdown(matrix);
+    const matrixMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const used = process.cpuUsage(cpu);
+    const s0 = process.hrtime.bigint();
+    const sum = `${summary(plan)}\n`;
+    const summaryMs = Number(process.hrtime.bigint() - s0) / 1e6;
+    const header = access.split("\n").find((l) => l.startsWith("| principal | via |")) ?? "";
+    const result: ArtefactResult = {
+        resources: plan.resources.length,
+        simulations: matrix.simulations,
+        columns: header.split(" | ").length - 2,
+        matrixMs,
+        matrixCpuMs: (used.user + used.system) / 1000,
+        accessBytes: Buffer.byteLength(access),
+        summaryBytes: Buffer.byteLength(sum),
+        summaryMs,
+    };
+    process.stdout.write(`BENCH ${JSON.stringify(result)}\n`);
+    process.exit(0);
+}
+
+function artefactsSection(): void {
+    console.log("");
+    const series = (process.env.BENCH_ARTEFACT_REPOSITORIES ?? "100,1000,4000")
+        .split(",")
+        .map((n) => Number(n.trim()));
+    const replication = (process.env.BENCH_REPLICATION_REGIONS ?? "us-west-2")
+        .split(",")
+        .map((r) => r.trim())
+        .filter((r) => r !== "");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-artefacts-"));
+    console.log(
+        `Access matrix and summary by repositories (40 namespaces, 30 with developers; organization grant, ${replication.length > 0 ? `replicated to ${replication.join(", ")}` : "no replication"}; each point a fresh process; matrix time is computeAccess + accessMarkdown):\n`,
+    );
+    console.log(
+        "| repositories | developers | resources | simulations | matrix columns | matrix time | matrix CPU | access.md | summary.md | summary time |",
+    );
+    console.log("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+    const ratios: string[] = [];
+    // Without IAM principals (the organization, CodeBuild), then with two developers, whose group
+    // policy names every namespace (`repository/team-N/*`; 30 namespaces, as 40 would not fit
+    // IAM's 5,120 characters for a group).
+    for (const developers of [[], ["alice", "bob"]]) {
+        const points = new Map<number, ArtefactResult>();
+        for (const n of series) {
+            const file = repositoriesStackFile(
+                dir,
+                n,
+                replication,
+                developers,
+                developers.length > 0 ? 30 : 40,
+            );
+            const r = timed(NODE, [...TS, __filename, "--artefact-child", file]);
+            const line = r.stdout.split("\n").find((l) => l.startsWith("BENCH "));
+            if (!line) throw new Error(`artefact bench child failed: ${r.stderr.slice(-2000)}`);
+            const p = JSON.parse(line.slice(6)) as ArtefactResult;
+            points.set(n, p);
+            console.log(
+                `| ${n} | ${developers.length} | ${p.resources} | ${p.simulations} | ${p.columns} | ${fmt(p.matrixMs)} | ${fmt(p.matrixCpuMs)} | ${kb(p.accessBytes)} | ${kb(p.summaryBytes)} | ${fmt(p.summaryMs)} |`,
+            );
+        }
+        const a = points.get(1000);
+        const b = points.get(4000);
+        if (a && b) {
+            ratios.push(
+                `${developers.length} developers: matrix t(4000)/t(1000) ${(b.matrixMs / a.matrixMs).toFixed(2)} by wall time, ${(b.matrixCpuMs / a.matrixCpuMs).toFixed(2)} by CPU time; simulations ${(b.simulations / a.simulations).toFixed(2)}x; access.md ${(b.accessBytes / a.accessBytes).toFixed(2)}x; summary.md ${(b.summaryBytes / a.summaryBytes).toFixed(2)}x`,
+            );
+        }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (ratios.length > 0)
+        console.log(`\n${ratios.join("\n")}\n(linear: <= 4.5, 4x the repositories)`);
 }
 
 /** What the access matrices and the IAM rule cost inside `npm start`, in a child process. */
@@ -427,6 +546,7 @@ function main(argv: string[]): void {
     if (chosen.includes("iam")) iamSection();
     if (chosen.includes("accounts")) accountsSection();
     if (chosen.includes("repositories")) repositoriesSection();
+    if (chosen.includes("artefacts")) artefactsSection();
 }
 
 if (require.main === module) {
@@ -434,6 +554,9 @@ if (require.main === module) {
     if (i >= 0) {
         const o = process.argv.indexOf("--out-dir");
         void child(process.argv[i + 1], o >= 0 ? process.argv[o + 1] : undefined);
+    } else if (process.argv.includes("--artefact-child")) {
+        const a = process.argv.indexOf("--artefact-child");
+        void artefactChild(process.argv[a + 1]);
     } else if (process.argv.includes("--iam-child")) {
         void runCli("bench", async () => {
             await iamChild();

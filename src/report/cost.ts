@@ -799,6 +799,31 @@ function compareWithNat(
 const money = (n: number) => `$${n.toFixed(2)}`;
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
+/**
+ * Lines of one type, region, basis and price above which the table shows them as one
+ * (`Repository x1000`), as the pictures draw repositories above 12 (src/report/diagram.ts): a
+ * plan of 4,000 repositories keeps a short summary.
+ */
+export const COLLAPSE_COST_LINES = 12;
+
+/** `items` in order, runs of more than COLLAPSE_COST_LINES equal keys as one group where the first was. */
+function collapsed<T>(items: T[], key: (x: T) => string): T[][] {
+    const groups = new Map<string, T[]>();
+    for (const x of items) {
+        const k = key(x);
+        const g = groups.get(k);
+        if (g) g.push(x);
+        else groups.set(k, [x]);
+    }
+    const out: T[][] = [];
+    for (const x of items) {
+        const g = groups.get(key(x))!;
+        if (g.length <= COLLAPSE_COST_LINES) out.push([x]);
+        else if (g[0] === x) out.push(g);
+    }
+    return out;
+}
+
 /** Markdown text for the plan summary: an estimate, labelled as one. */
 export function formatCostTable(e: CostEstimate): string {
     const out: string[] = [];
@@ -812,9 +837,21 @@ export function formatCostTable(e: CostEstimate): string {
     out.push("| resource | type | region | USD/month | basis |");
     out.push("|---|---|---|---:|---|");
     const free = e.lines.filter((l) => l.basis.startsWith("free"));
-    for (const l of e.lines.filter((x) => !x.basis.startsWith("free"))) {
+    const priced = e.lines.filter((x) => !x.basis.startsWith("free"));
+    for (const g of collapsed(priced, (l) =>
+        JSON.stringify([l.type, l.region, l.basis, l.monthlyUsd]),
+    )) {
+        const [l] = g;
+        if (g.length === 1) {
+            out.push(
+                `| ${cell(l.name)} | \`${l.type}\` | ${l.region} | ${money(l.monthlyUsd)} | ${cell(l.basis)} |`,
+            );
+            continue;
+        }
+        const total = g.reduce((s, x) => s + x.monthlyUsd, 0);
+        const each = l.monthlyUsd > 0 ? `${money(l.monthlyUsd)} each: ` : "";
         out.push(
-            `| ${cell(l.name)} | \`${l.type}\` | ${l.region} | ${money(l.monthlyUsd)} | ${cell(l.basis)} |`,
+            `| ${cell(l.type.split(":").pop() ?? l.type)} x${g.length} | \`${l.type}\` | ${l.region} | ${money(total)} | ${each}${cell(l.basis)} |`,
         );
     }
     if (free.length > 0) {
@@ -853,8 +890,14 @@ export function formatCostTable(e: CostEstimate): string {
         out.push("");
         out.push(`Not priced (${e.notPriced.length}, not counted in the total):`);
         out.push("");
-        for (const p of e.notPriced)
-            out.push(`- \`${p.type}\` ${p.urn.split("::").pop()}: ${p.reason}`);
+        for (const g of collapsed(e.notPriced, (p) => JSON.stringify([p.type, p.reason]))) {
+            const [p] = g;
+            out.push(
+                g.length === 1
+                    ? `- \`${p.type}\` ${p.urn.split("::").pop()}: ${p.reason}`
+                    : `- \`${p.type}\` x${g.length}: ${p.reason}`,
+            );
+        }
     }
     for (const note of e.notes) {
         out.push("");

@@ -483,3 +483,58 @@ describe("estimateCost", () => {
         expect(text).to.include("- `aws:sns/topic:Topic` alerts: type not in the price table");
     });
 });
+
+describe("formatCostTable at scale", () => {
+    const prices = loadPrices();
+    /** A plan of `repositories` repositories, `secrets` secrets and `topics` unpriced topics. */
+    const scaled = (repositories: number, secrets = 0, topics = 0): Plan => {
+        const r = (type: string, name: string, inputs: Record<string, unknown> = {}) => ({
+            urn: `urn:pulumi:s::ecr-private-access::${type}::${name}`,
+            id: `${name}-id`,
+            type,
+            name,
+            inputs,
+            outputs: {},
+            dependencies: [],
+            propertyDependencies: {},
+        });
+        return {
+            project: "ecr-private-access",
+            stack: "scaled",
+            resources: [
+                ...Array.from({ length: repositories }, (_, i) =>
+                    r("aws:ecr/repository:Repository", `repo-${i}`, { name: `team/app-${i}` }),
+                ),
+                ...Array.from({ length: secrets }, (_, i) =>
+                    r("aws:secretsmanager/secret:Secret", `secret-${i}`),
+                ),
+                ...Array.from({ length: topics }, (_, i) => r("aws:sns/topic:Topic", `t-${i}`)),
+            ],
+            outputs: {},
+            violations: [],
+        };
+    };
+    const table = (p: Plan) => formatCostTable(estimateCost(p, { region: "us-east-1", prices }));
+
+    it("up to 12 alike resources keep a line each, as before", () => {
+        const text = table(scaled(12));
+        expect(text.match(/`aws:ecr\/repository:Repository`/g)).to.have.length(12);
+        expect(text).to.include(
+            "| repo-11 | `aws:ecr/repository:Repository` | us-east-1 | $0.00 | storage only (per GB-month) |",
+        );
+        expect(text).to.not.include("x12");
+    });
+
+    it("more share one line per type, region, basis and price, where the first was", () => {
+        const text = table(scaled(4000, 13, 20));
+        expect(text).to.include(
+            "| Repository x4000 | `aws:ecr/repository:Repository` | us-east-1 | $0.00 | storage only (per GB-month) |\n" +
+                "| Secret x13 | `aws:secretsmanager/secret:Secret` | us-east-1 | $5.20 | $0.40 each: secret, monthly fee |",
+        );
+        expect(text).to.include("| **fixed total** | | | **$5.20** | |");
+        expect(text).to.include("Not priced (20, not counted in the total):");
+        expect(text).to.include("- `aws:sns/topic:Topic` x20: type not in the price table");
+        // The same table for 4,000 repositories as for 13.
+        expect(text.length).to.equal(table(scaled(13, 13, 20)).length + 2);
+    });
+});
