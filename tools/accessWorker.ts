@@ -7,15 +7,21 @@ import { accessMarkdown, computeAccess } from "./access";
 export interface AccessRequest {
     id: number;
     plan: Plan;
-    related: Plan[];
+    /** Stacks sent earlier whose plans this one's matrix reads (the vendor's for a customer). */
+    related: string[];
 }
 
 export type AccessReply =
     | { id: number; markdown: string; errors: { principal: string; message: string }[] }
     | { id: number; failure: string };
 
+// Every plan is sent once; a later stack names the earlier ones it reads.
+const plans = new Map<string, Plan>();
+
 parentPort!.on("message", (req: AccessRequest) => {
-    computeAccess(req.plan, req.related).then(
+    plans.set(req.plan.stack, req.plan);
+    const related = req.related.flatMap((s) => plans.get(s) ?? []);
+    computeAccess(req.plan, related).then(
         (m) =>
             parentPort!.postMessage({ id: req.id, markdown: accessMarkdown(m), errors: m.errors }),
         (e: Error) => parentPort!.postMessage({ id: req.id, failure: e.stack ?? String(e) }),

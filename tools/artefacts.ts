@@ -8,6 +8,7 @@ import {
     buildArchitecture,
     renderDot,
     renderSvg,
+    renderSvgAsync,
 } from "../src/report/diagram";
 import { registrySettings } from "../src/ecr/registryWide";
 import type { Plan } from "../src/report/plan";
@@ -23,7 +24,11 @@ import type { AccessReply, AccessRequest } from "./accessWorker";
  * for the data centre's DNS) and onprem-proxy/ (seed 003's SNI proxy) when the
  * stack exports them; both with the mock cloud's example endpoint names.
  */
-export function writeArtefacts(plan: Plan, dir: string): { files: string[]; cost: CostEstimate } {
+export function writeArtefacts(
+    plan: Plan,
+    dir: string,
+    options: { deferSvg?: boolean } = {},
+): { files: string[]; cost: CostEstimate; svgWritten?: Promise<void> } {
     fs.mkdirSync(dir, { recursive: true });
     const files: string[] = [];
     const write = (rel: string, content: string) => {
@@ -39,8 +44,17 @@ export function writeArtefacts(plan: Plan, dir: string): { files: string[]; cost
     // One model for both pictures.
     const arch = buildArchitecture(plan, { region });
     write("architecture.md", architectureMarkdown(plan, { region }, arch));
-    const svg = renderSvg(renderDot(plan, { region }, arch));
-    if (svg) write("architecture.svg", svg);
+    const dot = renderDot(plan, { region }, arch);
+    // `npm start` lets Graphviz draw while it plans the next stack; `npm run plan` waits.
+    let svgWritten: Promise<void> | undefined;
+    if (options.deferSvg) {
+        svgWritten = renderSvgAsync(dot).then((svg) => {
+            if (svg) write("architecture.svg", svg);
+        });
+    } else {
+        const svg = renderSvg(dot);
+        if (svg) write("architecture.svg", svg);
+    }
 
     const onPrem = plan.outputs.onPremDns as OnPremDnsInput | undefined;
     for (const sub of ["onprem-dns", "onprem-proxy"])
@@ -49,7 +63,7 @@ export function writeArtefacts(plan: Plan, dir: string): { files: string[]; cost
         for (const f of renderHandOff(plan.outputs, { kind: "plan", stack: plan.stack }))
             write(f.path, f.content);
     }
-    return { files, cost };
+    return { files, cost, svgWritten };
 }
 
 /**
@@ -118,12 +132,11 @@ function saveAccess(
 
 /**
  * `writeAccessMatrix` for several stacks in a row (`npm start`), on a worker thread, so that
- * each matrix is computed while the main thread plans the next stack. Each stack is given the
- * plans written before it as `related`, which is right when producers come first.
+ * each matrix is computed while the main thread plans the next stack. The thread keeps each
+ * plan it is sent, so a stack names the earlier stacks it reads instead of sending them again.
  */
 export class AccessMatrices {
     private readonly worker: Worker;
-    private readonly plans: Plan[] = [];
     private readonly waiting = new Map<number, (reply: AccessReply) => void>();
     private readonly results: Promise<{ file: string; errors: AccessErrors }>[] = [];
     private failure?: Error;
@@ -147,11 +160,12 @@ export class AccessMatrices {
         );
     }
 
-    /** Starts the matrix of `plan`; `done()` waits for it. */
-    write(plan: Plan, dir: string): void {
+    /**
+     * Starts the matrix of `plan`, given the plans of `related` stacks written before it
+     * (those it references: the vendor's for a customer); `done()` waits for it.
+     */
+    write(plan: Plan, dir: string, related: string[] = []): void {
         const id = this.results.length;
-        const related = [...this.plans];
-        this.plans.push(plan);
         const reply = new Promise<AccessReply>((resolve) => {
             if (this.failure) resolve({ id, failure: this.failure.message });
             else this.waiting.set(id, resolve);

@@ -14,6 +14,7 @@ import { runCli } from "./cli";
  *     (goal: npm start within 2.5x, the policy pack's analyzer included), and how
  *     long the analyzer takes to answer from a standing start.
  *  `iam`: what the access matrices and the IAM rule cost inside `npm start`.
+ *  `stacks`: `npm start` over 50 stack files, in one process and with a worker per core.
  *  2. `accounts`: the vendor stack with 10, 100, 290 and 1,000 consumer
  *     accounts by 5 and 50 repositories: resources, plan time, peak memory and
  *     the largest repository policy (goal: none over 10,240 characters).
@@ -43,7 +44,7 @@ const NODE = process.execPath;
 const TS = ["-r", path.join(ROOT, "tools/register.js")];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SERIES_RUNS = Number(process.env.BENCH_SERIES_RUNS ?? 3);
-const SECTIONS = ["start", "iam", "accounts", "repositories", "artefacts"] as const;
+const SECTIONS = ["start", "iam", "stacks", "accounts", "repositories", "artefacts"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function timed(
@@ -521,6 +522,62 @@ async function iamChild(): Promise<void> {
     process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+/**
+ * Many stacks: `npm start` over 50 stack files (the shipped ones and copies of the customer,
+ * every copy reading the vendor), in this process (`--jobs 0`) and with one worker process
+ * per core (the default from WORKERS_FROM files on), measured alternately in one run.
+ */
+function stacksSection(): void {
+    const count = Number(process.env.BENCH_STACKS ?? 50);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-fifty-"));
+    const { stackFiles } = require("./plan") as typeof import("./plan");
+    const shipped = stackFiles();
+    for (const f of shipped) fs.copyFileSync(f, path.join(dir, path.basename(f)));
+    for (let i = 1; i <= count - shipped.length; i++) {
+        fs.copyFileSync(
+            path.join(ROOT, "Pulumi.customer.yaml"),
+            path.join(dir, `Pulumi.customer-${i}.yaml`),
+        );
+    }
+    const { defaultJobs } = require("./planAll") as typeof import("./planAll");
+    const jobs = defaultJobs(count);
+    const run = (j: number | undefined) => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-fifty-out-"));
+        const r = timed(NODE, [
+            ...TS,
+            path.join(ROOT, "tools/planAll.ts"),
+            "--dir",
+            dir,
+            "--out",
+            out,
+            ...(j === undefined ? [] : ["--jobs", String(j)]),
+        ]);
+        fs.rmSync(out, { recursive: true, force: true });
+        if (r.code !== 0)
+            throw new Error(`npm start over ${count} stacks: ${r.stderr.slice(-2000)}`);
+        return r.ms;
+    };
+    const one: number[] = [];
+    const many: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        one.push(run(0));
+        many.push(run(undefined));
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const [a, b] = [mid(one), mid(many)];
+    console.log(
+        `\n${count} stack files (the ${shipped.length} shipped, ${count - shipped.length} customer copies), ${os.cpus().length} cores, median of ${RUNS}, alternating:\n`,
+    );
+    console.log("| npm start over the stack files | wall time | ratio |");
+    console.log("|---|---:|---:|");
+    console.log(`| in one process (--jobs 0) | ${fmt(a)} | 1.00 |`);
+    console.log(`| ${jobs} worker processes (default) | ${fmt(b)} | ${(b / a).toFixed(2)} |`);
+    console.log(
+        `\nGoal: at most 0.6x the single-process time: ${b / a <= 0.6 ? "met" : "NOT met"} (${(b / a).toFixed(2)}x); against the 10.2 s measured when issue 16 was filed: ${(b / 10_200).toFixed(2)}x.\n`,
+    );
+}
+
 function sections(argv: string[]): Section[] {
     const i = argv.indexOf("--only");
     const only = i >= 0 ? argv[i + 1] : process.env.BENCH_ONLY;
@@ -544,6 +601,7 @@ function main(argv: string[]): void {
     );
     if (chosen.includes("start")) startSection();
     if (chosen.includes("iam")) iamSection();
+    if (chosen.includes("stacks")) stacksSection();
     if (chosen.includes("accounts")) accountsSection();
     if (chosen.includes("repositories")) repositoriesSection();
     if (chosen.includes("artefacts")) artefactsSection();

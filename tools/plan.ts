@@ -139,21 +139,54 @@ export async function finishPlan(started: StartedPlan): Promise<Plan> {
  * judged) and asks the analyzer for its verdict without waiting for it: `npm start` runs the
  * next stack's program while the pack judges this one.
  */
-export async function startPlan(
-    opts: PlanOptions,
+export async function startPlan(opts: PlanOptions, analyzer: PolicyAnalyzer): Promise<StartedPlan> {
+    // The policy config is read before anything runs (a broken one is exit 2); the pack checks
+    // it against its schemas once the analyzer answers.
+    const policy = policyConfigOf(opts);
+    const plan = await runProgram(opts);
+    return { plan, verdict: judgePlan(plan, analyzer, opts, policy) };
+}
+
+/** The policy config a stack is judged with, and where it came from (for messages). */
+export function policyConfigOf(opts: PlanOptions): { config: PolicyConfig; source: string } {
+    const projectDir = opts.projectDir ?? ROOT;
+    const stack = stackNameOf(opts.stackFile);
+    const configFile = path.join(projectDir, "policies", "config", `${stack}.json`);
+    return opts.policyConfig
+        ? { config: opts.policyConfig, source: opts.policyConfigSource ?? "policy config" }
+        : { config: readPolicyConfig(configFile), source: displayPath(configFile) };
+}
+
+/** Asks the analyzer for a plan's violations; the promise is already handled when returned. */
+export function judgePlan(
+    plan: Omit<Plan, "violations">,
     analyzer: PolicyAnalyzer,
-    judge = true,
-): Promise<StartedPlan> {
+    opts: Pick<PlanOptions, "preview">,
+    policy: { config: PolicyConfig; source: string },
+): Promise<Violation[]> {
+    const verdict = analyzer.analyze(plan.resources, {
+        project: plan.project,
+        stack: plan.stack,
+        preview: opts.preview,
+        policyConfig: policy.config,
+        configSource: policy.source,
+    });
+    // Whoever awaits the verdict gets its error; until then it is no unhandled rejection.
+    verdict.catch(() => undefined);
+    return verdict;
+}
+
+/**
+ * Checks a stack file and runs its program under the mock runtime, after the programs of the
+ * stacks it references that `stackOutputs` does not hold yet (run, not judged). What the
+ * worker processes of `npm start` do; no policy analyzer involved.
+ */
+export async function runProgram(opts: PlanOptions): Promise<Omit<Plan, "violations">> {
     const projectDir = opts.projectDir ?? ROOT;
     // Validate before anything runs, with the program's own validator.
     const { file, cfg } = checkStackFile(opts.stackFile, projectDir);
     const { referencedStacks, PROJECT } =
         require("../src/config") as typeof import("../src/config");
-    // The policy config is read before anything runs too (a broken one is exit 2); the pack
-    // checks it against its schemas once the analyzer answers.
-    const configFile = path.join(projectDir, "policies", "config", `${file.stack}.json`);
-    const policyConfig = opts.policyConfig ?? readPolicyConfig(configFile);
-
     const stackOutputs = { ...opts.stackOutputs };
     const visiting = [...(opts.visiting ?? []), file.file];
     const refKey = `${PROJECT}:nlp.vendorStack`;
@@ -180,13 +213,14 @@ export async function startPlan(
             );
         }
         try {
-            const refRun = await startPlan(
-                { ...opts, stackFile: refFile, stackOutputs, visiting },
-                analyzer,
-                false,
-            );
-            opts.related?.push({ ...refRun.plan, violations: [] });
-            stackOutputs[refStack] = refRun.plan.outputs;
+            const refRun = await runProgram({
+                ...opts,
+                stackFile: refFile,
+                stackOutputs,
+                visiting,
+            });
+            opts.related?.push({ ...refRun, violations: [] });
+            stackOutputs[refStack] = refRun.outputs;
         } catch (e) {
             if (!(e instanceof UserError)) throw e;
             throw new PlanConfigError(
@@ -211,27 +245,11 @@ export async function startPlan(
         // Config rules that need another stack's outputs are checked while the program runs.
         throw configFailure(file, e) ?? e;
     });
-    const verdict = judge
-        ? analyzer.analyze(result.resources, {
-              project: file.project,
-              stack: file.stack,
-              preview: opts.preview,
-              policyConfig,
-              configSource: opts.policyConfig
-                  ? (opts.policyConfigSource ?? "policy config")
-                  : displayPath(configFile),
-          })
-        : Promise.resolve([]);
-    // Whoever awaits the verdict gets its error; until then it is no unhandled rejection.
-    verdict.catch(() => undefined);
     return {
-        plan: {
-            project: file.project,
-            stack: file.stack,
-            resources: result.resources,
-            outputs: result.outputs,
-        },
-        verdict,
+        project: file.project,
+        stack: file.stack,
+        resources: result.resources,
+        outputs: result.outputs,
     };
 }
 

@@ -1,3 +1,4 @@
+import * as os from "os";
 import * as path from "path";
 import type { RegistrySetting } from "../src/ecr/registryWide";
 import type { Plan } from "../src/report/plan";
@@ -15,19 +16,37 @@ import { hasMandatory } from "./policy";
  *
  * One policy analyzer serves every stack: it is started first, so that it
  * boots while the first program loads, and it judges each stack while the
- * next one's program runs.
+ * next one's program runs. With many stack files the programs run in worker
+ * processes, one per core (`--jobs`); a stack waits only for the stacks it
+ * references. Stacks are judged and written in file order, so the output is
+ * the same whatever the number of workers.
  *
  * `npm start -- --dir <dir> --out <dir>` plans the stack files of another
  * directory (with this repository's program) and writes elsewhere;
  * `--preview` judges every stack as a first preview.
  */
 
-const USAGE = "usage: npm start [-- --dir <directory of stack files>] [--out <dir>] [--preview]";
+const USAGE =
+    "usage: npm start [-- --dir <directory of stack files>] [--out <dir>] [--preview] [--jobs <n>]";
 
 interface Args {
     dir: string;
     outDir: string;
     preview: boolean;
+    /** Worker processes for the programs; 0 runs them in this process. @default by stack count */
+    jobs?: number;
+}
+
+/**
+ * Below this many stack files the programs run in this process: a worker
+ * process costs the SDK's load time again (about 0.5 s of CPU), which only
+ * pays off when there are enough stacks to share.
+ */
+export const WORKERS_FROM = 8;
+
+/** Worker processes for `count` stack files: one per core from WORKERS_FROM files on. */
+export function defaultJobs(count: number, cores = os.cpus().length): number {
+    return count >= WORKERS_FROM ? Math.max(1, Math.min(cores, count)) : 0;
 }
 
 const ROOT = path.resolve(__dirname, "..");
@@ -45,9 +64,16 @@ function parseArgs(argv: string[]): Args {
         if (a === "--dir") args.dir = value();
         else if (a === "--out" || a === "--out-dir") args.outDir = value();
         else if (a === "--preview") args.preview = true;
-        else
+        else if (a === "--jobs") {
+            const v = argv[++i];
+            if (v === undefined || !/^\d+$/.test(v) || Number(v) > 64)
+                throw new UserError(
+                    `--jobs takes a whole number of worker processes from 0 to 64; ${USAGE}`,
+                );
+            args.jobs = Number(v);
+        } else
             throw new UserError(
-                `unknown argument ${a}${didYouMean(a, ["--dir", "--out", "--preview"])}\n${USAGE}`,
+                `unknown argument ${a}${didYouMean(a, ["--dir", "--out", "--preview", "--jobs"])}\n${USAGE}`,
             );
     }
     return args;
@@ -65,13 +91,14 @@ export async function main(argv: string[] = []): Promise<number> {
 
 async function planAll(args: Args, analyzer: PolicyAnalyzer): Promise<number> {
     // Loaded once the pack's process is on its way (they take YAML, zod and the rest).
-    const { finishPlan, loadStackFile, stackFiles, startPlan } =
+    const { judgePlan, loadStackFile, policyConfigOf, stackFiles } =
         require("./plan") as typeof import("./plan");
     const { AccessMatrices, writeArtefacts, countByType } =
         require("./artefacts") as typeof import("./artefacts");
     const { registryConflicts, registrySettings } =
         require("../src/ecr/registryWide") as typeof import("../src/ecr/registryWide");
     const { referencedStacks } = require("../src/config") as typeof import("../src/config");
+    const { ProgramPool } = require("./planPool") as typeof import("./planPool");
 
     /** Bare names of the stacks a stack file references; none when it cannot be read. */
     const refsOf = (file: string): string[] => {
@@ -100,22 +127,24 @@ async function planAll(args: Args, analyzer: PolicyAnalyzer): Promise<number> {
     const failed = new Set<string>();
     const problems: string[] = [];
     const owners: { stackFile: string; settings: RegistrySetting[] }[] = [];
+    const pictures: Promise<void>[] = [];
     let exit = 0;
     const refuse = (i: number, stack: string, e: unknown) => {
         if (!(e instanceof UserError)) throw e;
-        problems.push(e.message);
+        problems[i] = e.message;
         rows[i] = [stack, "-", "-", "-", "-", "invalid config", "-"];
         failed.add(stack);
         exit = 2;
     };
-    const finish = (i: number, file: string, started: bigint) => (plan: Plan) => {
+    const finish = (i: number, file: string, ms: number, related: string[]) => (plan: Plan) => {
         owners.push({ stackFile: file, settings: registrySettings(plan) });
-        const { cost } = writeArtefacts(plan, path.join(args.outDir, plan.stack));
-        access.write(plan, path.join(args.outDir, plan.stack));
+        const dir = path.join(args.outDir, plan.stack);
+        const { cost, svgWritten } = writeArtefacts(plan, dir, { deferSvg: true });
+        if (svgWritten) pictures.push(svgWritten);
+        access.write(plan, dir, related);
         const mandatory = plan.violations.filter((v) => v.enforcementLevel === "mandatory").length;
         const failedPolicy = hasMandatory(plan.violations);
         if (failedPolicy) exit = Math.max(exit, 1);
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
         rows[i] = [
             plan.stack,
             String(plan.resources.length),
@@ -131,41 +160,61 @@ async function planAll(args: Args, analyzer: PolicyAnalyzer): Promise<number> {
         ];
     };
 
-    // Verdicts are finished in file order (the access matrix of a consumer reads the plans
-    // written before it), each while the next stack's program runs.
-    let finished: Promise<void> = Promise.resolve();
-    for (const [i, file] of files.entries()) {
-        const stack = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))![1];
-        // A consumer of a broken stack is not planned: its producer's own row says why.
-        const broken = refsOf(file).filter((r) => failed.has(r));
-        if (broken.length > 0) {
-            problems.push(
-                `${displayPath(file)}: not planned: it reads ${broken.join(", ")} (ecr-private-access:nlp.vendorStack), whose stack file is invalid (see above)`,
+    const stacks = files.map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(f))![1]);
+    const pool = new ProgramPool(args.jobs ?? defaultJobs(files.length));
+    const programMs: number[] = [];
+    // Each stack's program starts once the programs of the stacks it references (among these
+    // files) have run: their outputs feed its StackReference. Undefined: it was not planned.
+    const programs = new Map<string, Promise<Omit<Plan, "violations"> | undefined>>();
+    try {
+        for (const [i, file] of files.entries()) {
+            const stack = stacks[i];
+            const refs = refsOf(file).filter((r) => programs.has(r));
+            programs.set(
+                stack,
+                (async () => {
+                    const ran = await Promise.all(refs.map((r) => programs.get(r)!));
+                    // A consumer of a broken stack is not planned: its producer's own row says why.
+                    const broken = refs.filter((_, k) => ran[k] === undefined);
+                    if (broken.length > 0) {
+                        problems[i] =
+                            `${displayPath(file)}: not planned: it reads ${broken.join(", ")} (ecr-private-access:nlp.vendorStack), whose stack file is invalid (see above)`;
+                        rows[i] = [stack, "-", "-", "-", "-", `needs ${broken.join(", ")}`, "-"];
+                        failed.add(stack);
+                        exit = Math.max(exit, 2);
+                        return undefined;
+                    }
+                    try {
+                        const stackOutputs = Object.fromEntries(refs.map((r) => [r, outputs[r]]));
+                        const { plan, ms } = await pool.run({ stackFile: file, stackOutputs });
+                        outputs[plan.stack] = plan.outputs;
+                        programMs[i] = ms;
+                        return plan;
+                    } catch (e) {
+                        refuse(i, stack, e);
+                        return undefined;
+                    }
+                })(),
             );
-            rows[i] = [stack, "-", "-", "-", "-", `needs ${broken.join(", ")}`, "-"];
-            failed.add(stack);
-            exit = Math.max(exit, 2);
-            continue;
         }
-        const started = process.hrtime.bigint();
-        let run: Awaited<ReturnType<typeof startPlan>>;
-        try {
-            run = await startPlan(
-                { stackFile: file, stackOutputs: outputs, preview: args.preview },
-                analyzer,
-            );
-        } catch (e) {
-            refuse(i, stack, e);
-            continue;
+        // Judged and written in file order: a consumer's access matrix reads the plans written
+        // before it, and the table does not depend on which worker finished first.
+        for (const [i, file] of files.entries()) {
+            const plan = await programs.get(stacks[i])!;
+            if (!plan) continue;
+            let policy: ReturnType<typeof policyConfigOf>;
+            try {
+                policy = policyConfigOf({ stackFile: file });
+                const violations = await judgePlan(plan, analyzer, args, policy);
+                finish(i, file, programMs[i], refsOf(file))({ ...plan, violations });
+            } catch (e) {
+                refuse(i, stacks[i], e);
+            }
         }
-        outputs[run.plan.stack] = run.plan.outputs;
-        const done = finishPlan(run);
-        done.catch(() => undefined); // handled in the chain below, in file order
-        finished = finished.then(() =>
-            done.then(finish(i, file, started), (e: unknown) => refuse(i, stack, e)),
-        );
+    } finally {
+        pool.close();
     }
-    await finished;
+    await Promise.all(pictures);
     await access.done();
     // Two stacks that own the same registry-wide setting undo each other on every `pulumi up`.
     for (const c of registryConflicts(owners)) {
@@ -174,7 +223,7 @@ async function planAll(args: Args, analyzer: PolicyAnalyzer): Promise<number> {
         );
         exit = 2;
     }
-    for (const p of problems) process.stderr.write(`${p}\n\n`);
+    for (const p of problems.filter(Boolean)) process.stderr.write(`${p}\n\n`);
     process.stdout.write(
         `${table(["stack", "resources", "largest types", "est. $/month", "violations", "result", "time"], rows.filter(Boolean))}\n`,
     );

@@ -15,7 +15,7 @@
  * of them, the smallest namespaces merged into one last node. Building the
  * model is linear in the plan's size; the picture's size is bounded.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { isComponentResource, resourceRegion } from "./cost";
 import type { Plan, PlanResource } from "./plan";
 
@@ -711,6 +711,29 @@ export function renderSvg(dot: string): string | undefined {
     }
     if (result.status !== 0) throw new Error(`dot -Tsvg failed: ${result.stderr.trim()}`);
     return result.stdout;
+}
+
+/** {@link renderSvg} without blocking: Graphviz draws in its own process meanwhile. */
+export function renderSvgAsync(dot: string): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("dot", ["-Tsvg"], { stdio: ["pipe", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (d: Buffer) => out.push(d));
+        child.stderr.on("data", (d: Buffer) => err.push(d));
+        child.on("error", (e: NodeJS.ErrnoException) =>
+            e.code === "ENOENT" ? resolve(undefined) : reject(e),
+        );
+        child.on("close", (code) => {
+            if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
+            else if (code !== null)
+                reject(
+                    new Error(`dot -Tsvg failed: ${Buffer.concat(err).toString("utf8").trim()}`),
+                );
+        });
+        child.stdin.on("error", () => undefined); // dot may exit before reading it all
+        child.stdin.end(dot);
+    });
 }
 
 /** A Markdown file with the Mermaid picture and how to read it. */
