@@ -11,6 +11,7 @@ import {
 import { htpasswdFile } from "../src/registry/htpasswd";
 import { assertSelfHostedRegistryArgs } from "../src/registry/args";
 import { registryBucketPolicy, registryTaskRolePolicy } from "../src/registry/storage";
+import { privateBucketSettings } from "./privateBucket";
 import {
     ecsTaskRoles,
     fargateCluster,
@@ -246,30 +247,7 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
             { bucket: args.bucketName, forceDestroy: false, tags: tags("storage") },
             { parent: this, retainOnDelete: args.retainBucketOnDelete ?? true },
         );
-        const ownership = new aws.s3.BucketOwnershipControls(
-            name,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            name,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            child,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            name,
-            {
-                bucket: bucket.id,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-            },
-            child,
-        );
+        const { publicAccess, ownership } = privateBucketSettings(name, bucket, this);
         const versioningResource =
             versioning &&
             new aws.s3.BucketVersioning(
