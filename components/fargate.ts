@@ -225,3 +225,106 @@ export function fargateService(
         opts,
     );
 }
+
+export interface LoadBalancerToTasksArgs {
+    /** The load balancer's short name in the rules' names: `alb`, `nlb`. */
+    lb: string;
+    lbSecurityGroupId: pulumi.Input<string>;
+    taskSecurityGroupId: pulumi.Input<string>;
+    /** The tasks' port the load balancer sends to. */
+    port: number;
+    /** Description of the load balancer's egress rule. */
+    outDescription: string;
+    /** Description of the tasks' ingress rule. */
+    inDescription: string;
+    tags: ChildTags;
+}
+
+/**
+ * The pair of rules between a load balancer and its tasks, security group to
+ * security group: the balancer may reach the tasks' port (requests and
+ * health checks), and the tasks admit that port from the balancer only.
+ * Named `<name>-<lb>-out-tasks` and `<name>-tasks-in-<lb>`.
+ */
+export function loadBalancerToTasks(
+    name: string,
+    args: LoadBalancerToTasksArgs,
+    parent: pulumi.Resource,
+): void {
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-${args.lb}-out-tasks`,
+        {
+            securityGroupId: args.lbSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: args.port,
+            toPort: args.port,
+            referencedSecurityGroupId: args.taskSecurityGroupId,
+            description: args.outDescription,
+            tags: args.tags(`${args.lb}-out-tasks`),
+        },
+        { parent },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+        `${name}-tasks-in-${args.lb}`,
+        {
+            securityGroupId: args.taskSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: args.port,
+            toPort: args.port,
+            referencedSecurityGroupId: args.lbSecurityGroupId,
+            description: args.inDescription,
+            tags: args.tags(`tasks-in-${args.lb}`),
+        },
+        { parent },
+    );
+}
+
+export interface PrivateTaskEgressArgs {
+    taskSecurityGroupId: pulumi.Input<string>;
+    /** Security group of the interface endpoints (ecr.api, ecr.dkr, logs, secretsmanager). */
+    endpointSecurityGroupId: pulumi.Input<string>;
+    /** Prefix list of the S3 gateway endpoint (`pl-...`). */
+    s3PrefixListId: pulumi.Input<string>;
+    /** Description of the S3 rule: what the tasks fetch from S3. */
+    s3Description: string;
+    tags: ChildTags;
+}
+
+/**
+ * The only egress of tasks with no route to the internet: HTTPS to the
+ * interface endpoints' security group and to S3 through the gateway
+ * endpoint (image layers are served from S3). Named
+ * `<name>-tasks-out-endpoints` and `<name>-tasks-out-s3`.
+ */
+export function privateTaskEgress(
+    name: string,
+    args: PrivateTaskEgressArgs,
+    parent: pulumi.Resource,
+): void {
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-tasks-out-endpoints`,
+        {
+            securityGroupId: args.taskSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            referencedSecurityGroupId: args.endpointSecurityGroupId,
+            description: "HTTPS to the interface endpoints (ECR, Logs, Secrets Manager)",
+            tags: args.tags("tasks-out-endpoints"),
+        },
+        { parent },
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-tasks-out-s3`,
+        {
+            securityGroupId: args.taskSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            prefixListId: args.s3PrefixListId,
+            description: args.s3Description,
+            tags: args.tags("tasks-out-s3"),
+        },
+        { parent },
+    );
+}

@@ -26,6 +26,8 @@ import {
     fargateCluster,
     fargateService,
     fargateTaskDefinition,
+    loadBalancerToTasks,
+    privateTaskEgress,
     taskLogGroup,
 } from "./fargate";
 
@@ -394,31 +396,18 @@ export class NlpService extends pulumi.ComponentResource {
                 );
             }
         }
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-alb-out-tasks`,
+        loadBalancerToTasks(
+            name,
             {
-                securityGroupId: albSg.id,
-                ipProtocol: "tcp",
-                fromPort: client.port,
-                toPort: client.port,
-                referencedSecurityGroupId: taskSg.id,
-                description: `Requests and health checks to ${client.name}`,
-                tags: tags("alb-out-tasks"),
+                lb: "alb",
+                lbSecurityGroupId: albSg.id,
+                taskSecurityGroupId: taskSg.id,
+                port: client.port,
+                outDescription: `Requests and health checks to ${client.name}`,
+                inDescription: `${client.name} from the load balancer only`,
+                tags,
             },
-            child,
-        );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-tasks-in-alb`,
-            {
-                securityGroupId: taskSg.id,
-                ipProtocol: "tcp",
-                fromPort: client.port,
-                toPort: client.port,
-                referencedSecurityGroupId: albSg.id,
-                description: `${client.name} from the load balancer only`,
-                tags: tags("tasks-in-alb"),
-            },
-            child,
+            this,
         );
         if (publicTasks) {
             new aws.vpc.SecurityGroupEgressRule(
@@ -435,31 +424,16 @@ export class NlpService extends pulumi.ComponentResource {
                 child,
             );
         } else {
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-tasks-out-endpoints`,
+            privateTaskEgress(
+                name,
                 {
-                    securityGroupId: taskSg.id,
-                    ipProtocol: "tcp",
-                    fromPort: 443,
-                    toPort: 443,
-                    referencedSecurityGroupId: args.endpointSecurityGroupId!,
-                    description: "HTTPS to the interface endpoints (ECR, Logs, Secrets Manager)",
-                    tags: tags("tasks-out-endpoints"),
+                    taskSecurityGroupId: taskSg.id,
+                    endpointSecurityGroupId: args.endpointSecurityGroupId!,
+                    s3PrefixListId: args.s3PrefixListId!,
+                    s3Description: "HTTPS to S3 through the gateway endpoint (image layers)",
+                    tags,
                 },
-                child,
-            );
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-tasks-out-s3`,
-                {
-                    securityGroupId: taskSg.id,
-                    ipProtocol: "tcp",
-                    fromPort: 443,
-                    toPort: 443,
-                    prefixListId: args.s3PrefixListId!,
-                    description: "HTTPS to S3 through the gateway endpoint (image layers)",
-                    tags: tags("tasks-out-s3"),
-                },
-                child,
+                this,
             );
         }
 

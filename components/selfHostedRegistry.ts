@@ -17,6 +17,8 @@ import {
     fargateCluster,
     fargateService,
     fargateTaskDefinition,
+    loadBalancerToTasks,
+    privateTaskEgress,
     taskLogGroup,
 } from "./fargate";
 
@@ -440,58 +442,30 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
         for (const cidr of args.allowedCidrs ?? []) {
             clientIngress(cidr.replace(/[./]/g, "-"), cidr, `Registry clients in ${cidr}`);
         }
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-nlb-out-tasks`,
+        loadBalancerToTasks(
+            name,
             {
-                securityGroupId: nlbSg.id,
-                ipProtocol: "tcp",
-                fromPort: REGISTRY_PORT,
-                toPort: REGISTRY_PORT,
-                referencedSecurityGroupId: taskSg.id,
-                description: "Connections and health checks to the registry tasks",
-                tags: tags("nlb-out-tasks"),
+                lb: "nlb",
+                lbSecurityGroupId: nlbSg.id,
+                taskSecurityGroupId: taskSg.id,
+                port: REGISTRY_PORT,
+                outDescription: "Connections and health checks to the registry tasks",
+                inDescription: "The registry, from the load balancer only",
+                tags,
             },
-            child,
+            this,
         );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-tasks-in-nlb`,
+        privateTaskEgress(
+            name,
             {
-                securityGroupId: taskSg.id,
-                ipProtocol: "tcp",
-                fromPort: REGISTRY_PORT,
-                toPort: REGISTRY_PORT,
-                referencedSecurityGroupId: nlbSg.id,
-                description: "The registry, from the load balancer only",
-                tags: tags("tasks-in-nlb"),
-            },
-            child,
-        );
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-tasks-out-endpoints`,
-            {
-                securityGroupId: taskSg.id,
-                ipProtocol: "tcp",
-                fromPort: 443,
-                toPort: 443,
-                referencedSecurityGroupId: args.endpointSecurityGroupId,
-                description: "HTTPS to the interface endpoints (ECR, Logs, Secrets Manager)",
-                tags: tags("tasks-out-endpoints"),
-            },
-            child,
-        );
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-tasks-out-s3`,
-            {
-                securityGroupId: taskSg.id,
-                ipProtocol: "tcp",
-                fromPort: 443,
-                toPort: 443,
-                prefixListId: args.s3PrefixListId,
-                description:
+                taskSecurityGroupId: taskSg.id,
+                endpointSecurityGroupId: args.endpointSecurityGroupId,
+                s3PrefixListId: args.s3PrefixListId,
+                s3Description:
                     "HTTPS to S3 through the gateway endpoint (image layers and registry storage)",
-                tags: tags("tasks-out-s3"),
+                tags,
             },
-            child,
+            this,
         );
 
         // ----- Load balancer: TCP pass-through, TLS ends in the tasks
