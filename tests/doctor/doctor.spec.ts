@@ -17,6 +17,7 @@ import { runDoctor } from "../../tools/doctor/doctor";
 import { DoctorOptions, DoctorResult, StepResult } from "../../tools/doctor/types";
 import { haveTool, RunningDnsServer, startUnbound } from "../helpers/dnsServers";
 import { Ca, makeCa, makeLeaf, makeSelfSigned, removePki } from "../helpers/pki";
+import { caCertDir, skopeoPush } from "../helpers/skopeo";
 import {
     RunningHttps,
     RunningRegistry,
@@ -75,15 +76,6 @@ function unboundConf(variant: "good" | "removed" | "a-record"): {
         '    local-zone: "idc.internal." static',
     ];
     return { confSnippet: `${snippet}\n${closed.join("\n")}\n`, extraLocalData };
-}
-
-function runCmd(bin: string, args: string[], timeoutMs: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-        execFile(bin, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-            if (err) reject(new Error(`${bin} ${args.join(" ")}: ${err.message}\n${stderr}`));
-            else resolve(stdout);
-        });
-    });
 }
 
 function brief(r: DoctorResult): Pick<StepResult, "id" | "status" | "summary">[] {
@@ -159,25 +151,10 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
         // Push a real image with a real client (skopeo), over TLS, with htpasswd credentials.
         const layout = path.join(work, "oci");
         ({ layerDigest } = writeOciLayout(layout, "v1"));
-        const certDir = path.join(work, "certs.d");
-        fs.mkdirSync(certDir);
-        fs.copyFileSync(ca.certFile, path.join(certDir, "ca.crt"));
-        await runCmd(
-            "skopeo",
-            [
-                "--insecure-policy",
-                "copy",
-                "--retry-times",
-                "0",
-                "--dest-cert-dir",
-                certDir,
-                "--dest-creds",
-                `${USER}:${PASSWORD}`,
-                `oci:${layout}:v1`,
-                `docker://127.0.0.1:${registry.port}/${IMAGE}`,
-            ],
-            30000,
-        );
+        await skopeoPush(`oci:${layout}:v1`, `docker://127.0.0.1:${registry.port}/${IMAGE}`, {
+            certDir: caCertDir(ca, work),
+            creds: `${USER}:${PASSWORD}`,
+        });
 
         // Same images, blobs redirected to the bucket's global host.
         globalRedirectRegistry = await startRegistry({

@@ -13,12 +13,12 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFileSync } from "child_process";
 import { runDoctor } from "../../../tools/doctor/doctor";
 import { startUnbound } from "../dnsServers";
 import { scenarioResult } from "../netns";
 import { makeCa, makeLeaf, removePki } from "../pki";
 import { startRegistry, startStorageServer, writeOciLayout } from "../registryServer";
+import { caCertDir, skopeoPush } from "../skopeo";
 
 const REGION = "us-west-2";
 const HOST = `123456789012.dkr.ecr.${REGION}.amazonaws.com`;
@@ -59,25 +59,10 @@ async function main(): Promise<void> {
         }
         const layout = path.join(work, "oci");
         writeOciLayout(layout, "v1");
-        const certDir = path.join(work, "certs.d");
-        fs.mkdirSync(certDir);
-        fs.copyFileSync(ca.certFile, path.join(certDir, "ca.crt"));
-        execFileSync(
-            "skopeo",
-            [
-                "--insecure-policy",
-                "copy",
-                "--retry-times",
-                "0",
-                "--dest-cert-dir",
-                certDir,
-                "--dest-creds",
-                `${USER}:${PASSWORD}`,
-                `oci:${layout}:v1`,
-                `docker://${PUBLIC_REGISTRY}/team/app:v1`,
-            ],
-            { timeout: 30000, stdio: ["ignore", "ignore", "pipe"] },
-        );
+        await skopeoPush(`oci:${layout}:v1`, `docker://${PUBLIC_REGISTRY}/team/app:v1`, {
+            certDir: caCertDir(ca, work),
+            creds: `${USER}:${PASSWORD}`,
+        });
 
         // What the internet's DNS says: the ECR names on public addresses.
         const publicDns = await startUnbound({

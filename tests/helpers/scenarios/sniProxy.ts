@@ -12,7 +12,6 @@
  * redirect to the layer host, through the proxy too), the doctor, and TLS
  * probes by server name.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -24,6 +23,7 @@ import { scenarioInput, scenarioResult } from "../netns";
 import { makeCa, makeLeaf, removePki } from "../pki";
 import { haproxyCheck, nginxCheck, RunningProxy, startHaproxy, startNginx } from "../proxyServers";
 import { startRegistry, startStorageServer, writeOciLayout } from "../registryServer";
+import { caCertDir, skopeoPull, skopeoPush } from "../skopeo";
 
 export interface SniProxyInput {
     haproxyCfg: string;
@@ -108,21 +108,9 @@ async function main(): Promise<void> {
 
         const layout = path.join(work, "oci");
         writeOciLayout(layout, "v1");
-        const certDir = path.join(work, "certs.d");
-        fs.mkdirSync(certDir);
-        fs.copyFileSync(ca.certFile, path.join(certDir, "ca.crt"));
+        const auth = { certDir: caCertDir(ca, work), creds: `${USER}:${PASSWORD}` };
         const image = `docker://${input.registryHost}/team/app:v1`;
-        // Asynchronous: the storage and api stand-ins answer from this process's event loop.
-        const skopeo = (args: string[]) =>
-            new Promise<void>((resolve, reject) =>
-                execFile(
-                    "skopeo",
-                    ["--insecure-policy", "copy", "--retry-times", "0", ...args],
-                    { timeout: 30000 },
-                    (err, _out, stderr) =>
-                        err ? reject(new Error(`skopeo ${args.join(" ")}: ${stderr}`)) : resolve(),
-                ),
-            );
+        // skopeo runs asynchronously: the storage and api stand-ins answer from this process's event loop.
 
         const runs: Record<string, ProxyRun> = {};
         for (const kind of ["haproxy", "nginx"] as const) {
@@ -137,25 +125,11 @@ async function main(): Promise<void> {
             try {
                 let pushed: boolean | undefined;
                 if (kind === "haproxy") {
-                    await skopeo([
-                        "--dest-cert-dir",
-                        certDir,
-                        "--dest-creds",
-                        `${USER}:${PASSWORD}`,
-                        `oci:${layout}:v1`,
-                        image,
-                    ]);
+                    await skopeoPush(`oci:${layout}:v1`, image, auth);
                     pushed = true;
                 }
                 const pulled = path.join(work, `pulled-${kind}`);
-                await skopeo([
-                    "--src-cert-dir",
-                    certDir,
-                    "--src-creds",
-                    `${USER}:${PASSWORD}`,
-                    image,
-                    `dir:${pulled}`,
-                ]);
+                await skopeoPull(image, `dir:${pulled}`, auth);
                 const doctor = await runDoctor({
                     host: input.registryHost,
                     port: 443,
