@@ -14,8 +14,9 @@ import { renderUnbound } from "../../src/dns/onprem";
 import { onPremRecordSet } from "../../src/dns/records";
 import { main } from "../../tools/doctor/cli";
 import { runDoctor } from "../../tools/doctor/doctor";
-import { DoctorOptions, DoctorResult, StepResult } from "../../tools/doctor/types";
+import { DoctorOptions, DoctorResult } from "../../tools/doctor/types";
 import { haveTool, RunningDnsServer, startUnbound } from "../helpers/dnsServers";
+import { brief, step } from "../helpers/doctorResult";
 import { Ca, makeCa, makeLeaf, makeSelfSigned, removePki } from "../helpers/pki";
 import { caCertDir, skopeoPush } from "../helpers/skopeo";
 import {
@@ -76,16 +77,6 @@ function unboundConf(variant: "good" | "removed" | "a-record"): {
         '    local-zone: "idc.internal." static',
     ];
     return { confSnippet: `${snippet}\n${closed.join("\n")}\n`, extraLocalData };
-}
-
-function brief(r: DoctorResult): Pick<StepResult, "id" | "status" | "summary">[] {
-    return r.steps.map(({ id, status, summary }) => ({ id, status, summary }));
-}
-
-function step(r: DoctorResult, id: string): StepResult {
-    const s = r.steps.find((x) => x.id === id);
-    if (!s) throw new Error(`no step ${id} in ${JSON.stringify(brief(r))}`);
-    return s;
 }
 
 describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function () {

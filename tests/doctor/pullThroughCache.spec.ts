@@ -19,8 +19,9 @@ import * as path from "path";
 import { renderUnbound } from "../../src/dns/onprem";
 import { onPremRecordSet } from "../../src/dns/records";
 import { cacheMissHint, runDoctor } from "../../tools/doctor/doctor";
-import { DoctorOptions, DoctorResult, StepResult } from "../../tools/doctor/types";
+import { DoctorOptions } from "../../tools/doctor/types";
 import { freePort, haveTool, RunningDnsServer, startUnbound } from "../helpers/dnsServers";
+import { step } from "../helpers/doctorResult";
 import { Ca, makeCa, makeLeaf, makeSelfSigned, removePki } from "../helpers/pki";
 import { caCertDir, skopeoPull, skopeoPush } from "../helpers/skopeo";
 import { RunningProxy, startNginxHttp } from "../helpers/proxyServers";
@@ -50,12 +51,6 @@ const UPSTREAM_IMAGE = "library/hello:v1";
 const CACHED_IMAGE = `${PREFIX}/${UPSTREAM_IMAGE}`;
 
 const TOOLS = ["unbound", "docker-registry", "skopeo", "nginx", "htpasswd", "openssl"];
-
-function step(r: DoctorResult, id: string): StepResult {
-    const s = r.steps.find((x) => x.id === id);
-    if (!s) throw new Error(`no step ${id} in ${JSON.stringify(r.steps.map((x) => x.id))}`);
-    return s;
-}
 
 /** Waits (bounded) until `check` holds; the proxy stores a blob in the background. */
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
