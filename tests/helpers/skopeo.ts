@@ -23,12 +23,13 @@ export function caCertDir(ca: Ca, work: string): string {
     return certDir;
 }
 
-/** Copies `from` (e.g. `oci:<layout>:v1`) into a registry, `to` = `docker://<host>/<image>`. */
-export function skopeoPush(
+/** One `skopeo copy`, the registry on the `src` or the `dest` side. */
+function copy(
+    side: "src" | "dest",
     from: string,
     to: string,
     auth: SkopeoAuth,
-    timeoutMs = 30000,
+    timeoutMs: number,
 ): Promise<string> {
     return runCmd(
         "skopeo",
@@ -37,15 +38,25 @@ export function skopeoPush(
             "copy",
             "--retry-times",
             "0",
-            "--dest-cert-dir",
+            `--${side}-cert-dir`,
             auth.certDir,
-            "--dest-creds",
+            `--${side}-creds`,
             auth.creds,
             from,
             to,
         ],
         timeoutMs,
     );
+}
+
+/** Copies `from` (e.g. `oci:<layout>:v1`) into a registry, `to` = `docker://<host>/<image>`. */
+export function skopeoPush(
+    from: string,
+    to: string,
+    auth: SkopeoAuth,
+    timeoutMs = 30000,
+): Promise<string> {
+    return copy("dest", from, to, auth, timeoutMs);
 }
 
 /** Copies an image out of a registry, `from` = `docker://<host>/<image>`, into `to` (`oci:...`, `dir:...`). */
@@ -55,20 +66,5 @@ export function skopeoPull(
     auth: SkopeoAuth,
     timeoutMs = 30000,
 ): Promise<string> {
-    return runCmd(
-        "skopeo",
-        [
-            "--insecure-policy",
-            "copy",
-            "--retry-times",
-            "0",
-            "--src-cert-dir",
-            auth.certDir,
-            "--src-creds",
-            auth.creds,
-            from,
-            to,
-        ],
-        timeoutMs,
-    );
+    return copy("src", from, to, auth, timeoutMs);
 }
