@@ -5,6 +5,7 @@ import * as os from "os";
 import { renderMermaid } from "../../src/report/diagram";
 import type { Plan, PlanResource } from "../../src/report/plan";
 import { PlanConfigError, planStack, stackFiles } from "../../tools/plan";
+import { planShippedStacks } from "../helpers/plans";
 
 const ROOT = path.resolve(__dirname, "../..");
 const stackFile = (name: string) => path.join(ROOT, `Pulumi.${name}.yaml`);
@@ -23,12 +24,7 @@ describe("the shipped stacks, planned offline", function () {
 
     before(async () => {
         // Producers first, as `npm start` does, feeding outputs forward.
-        const outputs: Record<string, Record<string, unknown>> = {};
-        for (const file of stackFiles(ROOT)) {
-            const plan = await planStack({ stackFile: file, stackOutputs: outputs });
-            outputs[plan.stack] = plan.outputs;
-            plans[plan.stack] = plan;
-        }
+        Object.assign(plans, await planShippedStacks());
     });
 
     it("orders the vendor stack before the customer stack that references it", () => {
