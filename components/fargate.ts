@@ -52,6 +52,7 @@ export function taskLogGroup(
 }
 
 export interface EcsTaskRolesArgs {
+    /** The account, region and partition whose ECS tasks may assume the roles. */
     accountId: pulumi.Input<string>;
     region: pulumi.Input<string>;
     partition: pulumi.Input<string>;
@@ -66,6 +67,7 @@ export interface EcsTaskRolesArgs {
     executionPolicyAliases?: string[];
     /** Description of the task role (`<name>-task`). */
     taskDescription: string;
+    /** Tags of the roles (`execution`, `task`). */
     tags: ChildTags;
 }
 
@@ -123,6 +125,7 @@ export interface FargateTaskDefinitionArgs {
     containerDefinitions: pulumi.Input<string>;
     /** Task volumes. @default none */
     volumes?: aws.ecs.TaskDefinitionArgs["volumes"];
+    /** Tags of the task definition (`task`). */
     tags: ChildTags;
 }
 
@@ -153,9 +156,13 @@ export function fargateTaskDefinition(
 
 export interface FargateServiceArgs {
     cluster: aws.ecs.Cluster;
+    /** Changing it rolls out the new task definition. */
     taskDefinition: aws.ecs.TaskDefinition;
+    /** Tasks kept running. */
     desiredCount: number;
+    /** Subnets the tasks run in, spread over their availability zones. */
     subnets: pulumi.Input<string>[];
+    /** The tasks' security group. */
     securityGroupId: pulumi.Input<string>;
     /** False for tasks in private subnets, which reach AWS through the VPC endpoints. */
     assignPublicIp: boolean;
@@ -173,6 +180,7 @@ export interface FargateServiceArgs {
     triggers: Record<string, pulumi.Input<string>>;
     /** Further service inputs this service sets. @default none */
     extra?: Pick<aws.ecs.ServiceArgs, "availabilityZoneRebalancing" | "waitForSteadyState">;
+    /** Tags of the service (`service`). */
     tags: ChildTags;
 }
 
@@ -237,6 +245,7 @@ export interface LoadBalancerToTasksArgs {
     outDescription: string;
     /** Description of the tasks' ingress rule. */
     inDescription: string;
+    /** Tags of the rules (`<lb>-out-tasks`, `tasks-in-<lb>`). */
     tags: ChildTags;
 }
 
@@ -287,6 +296,7 @@ export interface PrivateTaskEgressArgs {
     s3PrefixListId: pulumi.Input<string>;
     /** Description of the S3 rule: what the tasks fetch from S3. */
     s3Description: string;
+    /** Tags of the rules (`tasks-out-endpoints`, `tasks-out-s3`). */
     tags: ChildTags;
 }
 
