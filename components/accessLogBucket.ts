@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_LOG_PREFIX, accessLogBucketPolicy } from "../src/nlp/edge";
+import { privateBucketSettings } from "./privateBucket";
 
 export interface AccessLogBucketArgs {
     /** The account whose load balancers write here (ELB writes under `<prefix>/AWSLogs/<account>/`). */
@@ -60,32 +61,7 @@ export class AccessLogBucket extends pulumi.ComponentResource {
             },
             child,
         );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            name,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            child,
-        );
-        // The default for new buckets since April 2023, stated so the plan shows it.
-        new aws.s3.BucketOwnershipControls(
-            name,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            name,
-            {
-                bucket: bucket.id,
-                // ELB delivers access logs only to SSE-S3 buckets (ALB user guide, "Enable access logs").
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-            },
-            child,
-        );
+        const { publicAccess } = privateBucketSettings(name, bucket, this);
         new aws.s3.BucketLifecycleConfiguration(
             name,
             {

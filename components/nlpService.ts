@@ -18,9 +18,18 @@ import {
     TLS_POLICY,
     wafRules,
 } from "../src/nlp/edge";
-import { ecsTasksTrustPolicy, executionRolePolicy } from "../src/ecs/iam";
+import { executionRolePolicy } from "../src/ecs/iam";
 import { requireImage } from "../src/nlp/images";
 import { AccessLogBucket } from "./accessLogBucket";
+import {
+    ecsTaskRoles,
+    fargateCluster,
+    fargateService,
+    fargateTaskDefinition,
+    loadBalancerToTasks,
+    privateTaskEgress,
+    taskLogGroup,
+} from "./fargate";
 
 export interface NlpServiceArgs {
     /** VPC the load balancer, the tasks and their security groups live in. Warning: changing it replaces nearly everything. */
@@ -185,12 +194,6 @@ export interface NlpServiceArgs {
 }
 
 const HEALTH_CHECK_PATH = "/health";
-/**
- * Pinned rather than LATEST so the plan shows it: platform 1.4.0 is the first
- * that pulls images and fetches secrets through the task's own ENI, which is
- * what lets tasks with no internet route use the VPC endpoints.
- */
-const FARGATE_PLATFORM_VERSION = "1.4.0";
 
 /**
  * Seed 004's NLP application on Fargate: one task with nlp-client (the
@@ -285,20 +288,8 @@ export class NlpService extends pulumi.ComponentResource {
 
         // ----- Cluster and logs
 
-        const cluster = new aws.ecs.Cluster(
-            name,
-            {
-                settings: [{ name: "containerInsights", value: containerInsights }],
-                tags: tags("cluster"),
-            },
-            child,
-        );
-
-        const logGroup = new aws.cloudwatch.LogGroup(
-            name,
-            { retentionInDays: logRetentionDays, tags: tags("logs") },
-            child,
-        );
+        const cluster = fargateCluster(name, { containerInsights, tags }, this);
+        const logGroup = taskLogGroup(name, { retentionDays: logRetentionDays, tags }, this);
 
         // ----- API key
 
@@ -325,31 +316,17 @@ export class NlpService extends pulumi.ComponentResource {
 
         // ----- IAM
 
-        // Only ECS tasks of this account and region may assume the roles (confused deputy).
-        const assumeRolePolicy = pulumi
-            .all([account, region, partition])
-            .apply(([accountId, r, p]) =>
-                JSON.stringify(ecsTasksTrustPolicy({ accountId, region: r, partition: p })),
-            );
-
-        const executionRole = new aws.iam.Role(
-            `${name}-execution`,
-            {
-                description: `ECS pulls the images, writes logs and reads the API key for ${name}`,
-                assumeRolePolicy,
-                tags: tags("execution"),
-            },
-            child,
-        );
         // Exactly the task's image repositories (the vendor's one is its
-        // replica in this region), its own log streams and the API key; no
-        // managed policy (AmazonECSTaskExecutionRolePolicy grants pull and
-        // log writes on `*`).
-        new aws.iam.RolePolicy(
-            `${name}-execution`,
+        // replica in this region), its own log streams and the API key. The
+        // applications call no AWS API: their task role has no permissions.
+        const { executionRole, taskRole } = ecsTaskRoles(
+            name,
             {
-                role: executionRole.name,
-                policy: pulumi
+                accountId: account,
+                region,
+                partition,
+                executionDescription: `ECS pulls the images, writes logs and reads the API key for ${name}`,
+                executionPolicy: pulumi
                     .all([
                         args.images.nlpClient,
                         args.images.rakeApp,
@@ -368,19 +345,12 @@ export class NlpService extends pulumi.ComponentResource {
                             }),
                         ),
                     ),
+                // This inline policy once held only the secret read, under this name.
+                executionPolicyAliases: [`${name}-execution-api-key`],
+                taskDescription: `Runtime role of ${name}'s containers (no permissions)`,
+                tags,
             },
-            // This inline policy once held only the secret read, under this name.
-            { parent: this, aliases: [{ name: `${name}-execution-api-key` }] },
-        );
-        // The applications call no AWS API: their role has no permissions.
-        const taskRole = new aws.iam.Role(
-            `${name}-task`,
-            {
-                description: `Runtime role of ${name}'s containers (no permissions)`,
-                assumeRolePolicy,
-                tags: tags("task"),
-            },
-            child,
+            this,
         );
 
         // ----- Security groups (no inline rules: each rule is its own resource)
@@ -426,31 +396,18 @@ export class NlpService extends pulumi.ComponentResource {
                 );
             }
         }
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-alb-out-tasks`,
+        loadBalancerToTasks(
+            name,
             {
-                securityGroupId: albSg.id,
-                ipProtocol: "tcp",
-                fromPort: client.port,
-                toPort: client.port,
-                referencedSecurityGroupId: taskSg.id,
-                description: `Requests and health checks to ${client.name}`,
-                tags: tags("alb-out-tasks"),
+                lb: "alb",
+                lbSecurityGroupId: albSg.id,
+                taskSecurityGroupId: taskSg.id,
+                port: client.port,
+                outDescription: `Requests and health checks to ${client.name}`,
+                inDescription: `${client.name} from the load balancer only`,
+                tags,
             },
-            child,
-        );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-tasks-in-alb`,
-            {
-                securityGroupId: taskSg.id,
-                ipProtocol: "tcp",
-                fromPort: client.port,
-                toPort: client.port,
-                referencedSecurityGroupId: albSg.id,
-                description: `${client.name} from the load balancer only`,
-                tags: tags("tasks-in-alb"),
-            },
-            child,
+            this,
         );
         if (publicTasks) {
             new aws.vpc.SecurityGroupEgressRule(
@@ -467,31 +424,16 @@ export class NlpService extends pulumi.ComponentResource {
                 child,
             );
         } else {
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-tasks-out-endpoints`,
+            privateTaskEgress(
+                name,
                 {
-                    securityGroupId: taskSg.id,
-                    ipProtocol: "tcp",
-                    fromPort: 443,
-                    toPort: 443,
-                    referencedSecurityGroupId: args.endpointSecurityGroupId!,
-                    description: "HTTPS to the interface endpoints (ECR, Logs, Secrets Manager)",
-                    tags: tags("tasks-out-endpoints"),
+                    taskSecurityGroupId: taskSg.id,
+                    endpointSecurityGroupId: args.endpointSecurityGroupId!,
+                    s3PrefixListId: args.s3PrefixListId!,
+                    s3Description: "HTTPS to S3 through the gateway endpoint (image layers)",
+                    tags,
                 },
-                child,
-            );
-            new aws.vpc.SecurityGroupEgressRule(
-                `${name}-tasks-out-s3`,
-                {
-                    securityGroupId: taskSg.id,
-                    ipProtocol: "tcp",
-                    fromPort: 443,
-                    toPort: 443,
-                    prefixListId: args.s3PrefixListId!,
-                    description: "HTTPS to S3 through the gateway endpoint (image layers)",
-                    tags: tags("tasks-out-s3"),
-                },
-                child,
+                this,
             );
         }
 
@@ -717,17 +659,13 @@ export class NlpService extends pulumi.ComponentResource {
                 .all([args.images[key], account])
                 .apply(([ref, accountId]) => requireImage(ref, `images.${key}`, accountId, lookup));
 
-        const taskDefinition = new aws.ecs.TaskDefinition(
+        const taskDefinition = fargateTaskDefinition(
             name,
             {
-                family: name,
-                requiresCompatibilities: ["FARGATE"],
-                networkMode: "awsvpc",
-                cpu: String(cpu),
-                memory: String(memory),
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-                executionRoleArn: executionRole.arn,
-                taskRoleArn: taskRole.arn,
+                cpu,
+                memory,
+                executionRole,
+                taskRole,
                 volumes: taskVolumes(),
                 containerDefinitions: pulumi
                     .all([
@@ -750,50 +688,34 @@ export class NlpService extends pulumi.ComponentResource {
                             }),
                         ),
                     ),
-                tags: tags("task"),
+                tags,
             },
-            child,
+            this,
         );
 
-        const service = new aws.ecs.Service(
+        const service = fargateService(
             name,
             {
-                cluster: cluster.arn,
-                taskDefinition: taskDefinition.arn,
-                launchType: "FARGATE",
-                platformVersion: FARGATE_PLATFORM_VERSION,
+                cluster,
+                taskDefinition,
                 desiredCount,
-                deploymentMinimumHealthyPercent: 100,
-                deploymentMaximumPercent: 200,
-                deploymentCircuitBreaker: { enable: true, rollback: true },
-                networkConfiguration: {
-                    subnets: publicTasks ? publicSubnetIds : args.privateSubnetIds,
-                    securityGroups: [taskSg.id],
-                    assignPublicIp: publicTasks,
+                subnets: publicTasks ? publicSubnetIds : args.privateSubnetIds,
+                securityGroupId: taskSg.id,
+                assignPublicIp: publicTasks,
+                loadBalancer: {
+                    targetGroupArn: targetGroup.arn,
+                    containerName: client.name,
+                    containerPort: client.port,
                 },
-                loadBalancers: [
-                    {
-                        targetGroupArn: targetGroup.arn,
-                        containerName: client.name,
-                        containerPort: client.port,
-                    },
-                ],
-                // Three containers start before /health answers; without a
-                // grace period the first failed checks would kill the task.
-                healthCheckGracePeriodSeconds: 60,
-                enableEcsManagedTags: true,
-                propagateTags: "SERVICE",
-                // ECS injects secrets only when a task starts: a new key
-                // version must roll the tasks, or they keep the old key.
-                forceNewDeployment: true,
+                // A new key version rolls the tasks, or they keep the old key.
                 triggers: { apiKeyVersion: secretVersion.versionId },
-                // `up` fails when tasks cannot pull or keep crashing, instead
-                // of reporting success over a service with no running task.
-                waitForSteadyState: args.waitForSteadyState ?? true,
-                tags: tags("service"),
+                extra: {
+                    // `up` fails when tasks cannot pull or keep crashing, instead
+                    // of reporting success over a service with no running task.
+                    waitForSteadyState: args.waitForSteadyState ?? true,
+                },
+                tags,
             },
-            // The target group must be attached to a listener before a
-            // service can register targets in it.
             { parent: this, dependsOn: listeners },
         );
 

@@ -3,11 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { cidrsOverlap, parseCidr } from "../src/cidr";
 import { isKnownRegion } from "../src/regions";
 import {
+    assertEndpointPrincipals,
     ecrEndpointPolicy,
     endpointServiceName,
     INTERFACE_SERVICES,
     isInterfaceService,
-    ORGANIZATION_ID,
     REQUIRED_INTERFACE_SERVICES,
     s3GatewayPolicy,
 } from "../src/endpoints/policies";
@@ -214,21 +214,12 @@ export function validateRegistryEndpointsArgs(args: RegistryEndpointsArgs): void
         additionalResources: args.s3AdditionalResources,
         readWriteBuckets: args.s3ReadWriteBuckets,
     });
-    for (const a of args.registryAccounts ?? []) {
-        if (typeof a === "string" && !/^\d{12}$/.test(a)) {
-            throw new Error(`\`registryAccounts\`: "${a}" is not a 12-digit AWS account ID`);
-        }
-    }
-    if (args.principalOrgId !== undefined && !ORGANIZATION_ID.test(args.principalOrgId)) {
-        throw new Error(
-            `\`principalOrgId\`: "${args.principalOrgId}" is not an AWS Organizations ID (o-xxxxxxxxxx)`,
-        );
-    }
-    if (args.principalOrgId !== undefined && args.allowAnyPrincipal) {
-        throw new Error(
-            "`principalOrgId` has no effect with `allowAnyPrincipal`: give one of them",
-        );
-    }
+    // Outputs (accounts read from another stack) are checked when the policy is built.
+    assertEndpointPrincipals({
+        accounts: (args.registryAccounts ?? []).filter((a): a is string => typeof a === "string"),
+        principalOrgId: args.principalOrgId,
+        allowAnyPrincipal: args.allowAnyPrincipal,
+    });
 }
 
 /**

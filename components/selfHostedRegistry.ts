@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ecsTasksTrustPolicy, executionRolePolicy } from "../src/ecs/iam";
+import { executionRolePolicy } from "../src/ecs/iam";
 import {
     CONFIG_SECRET_KEYS,
     REGISTRY_PORT,
@@ -11,6 +11,16 @@ import {
 import { htpasswdFile } from "../src/registry/htpasswd";
 import { assertSelfHostedRegistryArgs } from "../src/registry/args";
 import { registryBucketPolicy, registryTaskRolePolicy } from "../src/registry/storage";
+import { privateBucketSettings } from "./privateBucket";
+import {
+    ecsTaskRoles,
+    fargateCluster,
+    fargateService,
+    fargateTaskDefinition,
+    loadBalancerToTasks,
+    privateTaskEgress,
+    taskLogGroup,
+} from "./fargate";
 
 export interface SelfHostedRegistryArgs {
     /** VPC of the tasks and the load balancer. Warning: changing it replaces nearly everything. */
@@ -154,13 +164,6 @@ export interface SelfHostedRegistryArgs {
 }
 
 /**
- * Pinned rather than LATEST so the plan shows it: 1.4.0 is the first Fargate
- * platform that fetches images and secrets through the task's own ENI (and
- * so through the VPC endpoints), and that supports JSON-key secret references.
- */
-const FARGATE_PLATFORM_VERSION = "1.4.0";
-
-/**
  * Seed 001's self-hosted registry, modernised: Docker's distribution
  * registry on Fargate in two or more private subnets (no public IP), behind
  * an internal Network Load Balancer that passes TLS through to the tasks,
@@ -246,30 +249,7 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
             { bucket: args.bucketName, forceDestroy: false, tags: tags("storage") },
             { parent: this, retainOnDelete: args.retainBucketOnDelete ?? true },
         );
-        const ownership = new aws.s3.BucketOwnershipControls(
-            name,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            name,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            child,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            name,
-            {
-                bucket: bucket.id,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-            },
-            child,
-        );
+        const { publicAccess, ownership } = privateBucketSettings(name, bucket, this);
         const versioningResource =
             versioning &&
             new aws.s3.BucketVersioning(
@@ -309,19 +289,8 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
 
         // ----- Logs and cluster
 
-        const logGroup = new aws.cloudwatch.LogGroup(
-            name,
-            { retentionInDays: logRetentionDays, tags: tags("logs") },
-            child,
-        );
-        const cluster = new aws.ecs.Cluster(
-            name,
-            {
-                settings: [{ name: "containerInsights", value: containerInsights }],
-                tags: tags("cluster"),
-            },
-            child,
-        );
+        const logGroup = taskLogGroup(name, { retentionDays: logRetentionDays, tags }, this);
+        const cluster = fargateCluster(name, { containerInsights, tags }, this);
 
         // ----- Users and secrets
 
@@ -371,30 +340,16 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
 
         // ----- IAM
 
-        // Only ECS tasks of this account and region may assume the roles (confused deputy).
-        const assumeRolePolicy = pulumi
-            .all([account, region, partition])
-            .apply(([accountId, r, p]) =>
-                JSON.stringify(ecsTasksTrustPolicy({ accountId, region: r, partition: p })),
-            );
-        const executionRole = new aws.iam.Role(
-            `${name}-execution`,
-            {
-                description: `ECS pulls the registry image, writes its logs and reads its secrets for ${name}`,
-                assumeRolePolicy,
-                tags: tags("execution"),
-            },
-            child,
-        );
-        // Exactly the image's repository, its own log streams and its two
-        // secrets; no managed policy (AmazonECSTaskExecutionRolePolicy grants
-        // pull and log writes on `*`).
+        // Exactly the image's repository, its own log streams and its two secrets.
         const image = pulumi.output(args.image);
-        new aws.iam.RolePolicy(
-            `${name}-execution`,
+        const { executionRole, taskRole } = ecsTaskRoles(
+            name,
             {
-                role: executionRole.name,
-                policy: pulumi
+                accountId: account,
+                region,
+                partition,
+                executionDescription: `ECS pulls the registry image, writes its logs and reads its secrets for ${name}`,
+                executionPolicy: pulumi
                     .all([image, logGroup.arn, configSecret.arn, partition])
                     .apply(([img, logGroupArn, configArn, p]) =>
                         JSON.stringify(
@@ -410,18 +365,12 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
                             }),
                         ),
                     ),
+                // This inline policy once held only the secret reads, under this name.
+                executionPolicyAliases: [`${name}-execution-secrets`],
+                taskDescription: `Runtime role of the ${name} registry: its S3 bucket only`,
+                tags,
             },
-            // This inline policy once held only the secret reads, under this name.
-            { parent: this, aliases: [{ name: `${name}-execution-secrets` }] },
-        );
-        const taskRole = new aws.iam.Role(
-            `${name}-task`,
-            {
-                description: `Runtime role of the ${name} registry: its S3 bucket only`,
-                assumeRolePolicy,
-                tags: tags("task"),
-            },
-            child,
+            this,
         );
         new aws.iam.RolePolicy(
             `${name}-task-storage`,
@@ -493,58 +442,30 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
         for (const cidr of args.allowedCidrs ?? []) {
             clientIngress(cidr.replace(/[./]/g, "-"), cidr, `Registry clients in ${cidr}`);
         }
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-nlb-out-tasks`,
+        loadBalancerToTasks(
+            name,
             {
-                securityGroupId: nlbSg.id,
-                ipProtocol: "tcp",
-                fromPort: REGISTRY_PORT,
-                toPort: REGISTRY_PORT,
-                referencedSecurityGroupId: taskSg.id,
-                description: "Connections and health checks to the registry tasks",
-                tags: tags("nlb-out-tasks"),
+                lb: "nlb",
+                lbSecurityGroupId: nlbSg.id,
+                taskSecurityGroupId: taskSg.id,
+                port: REGISTRY_PORT,
+                outDescription: "Connections and health checks to the registry tasks",
+                inDescription: "The registry, from the load balancer only",
+                tags,
             },
-            child,
+            this,
         );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-tasks-in-nlb`,
+        privateTaskEgress(
+            name,
             {
-                securityGroupId: taskSg.id,
-                ipProtocol: "tcp",
-                fromPort: REGISTRY_PORT,
-                toPort: REGISTRY_PORT,
-                referencedSecurityGroupId: nlbSg.id,
-                description: "The registry, from the load balancer only",
-                tags: tags("tasks-in-nlb"),
-            },
-            child,
-        );
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-tasks-out-endpoints`,
-            {
-                securityGroupId: taskSg.id,
-                ipProtocol: "tcp",
-                fromPort: 443,
-                toPort: 443,
-                referencedSecurityGroupId: args.endpointSecurityGroupId,
-                description: "HTTPS to the interface endpoints (ECR, Logs, Secrets Manager)",
-                tags: tags("tasks-out-endpoints"),
-            },
-            child,
-        );
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-tasks-out-s3`,
-            {
-                securityGroupId: taskSg.id,
-                ipProtocol: "tcp",
-                fromPort: 443,
-                toPort: 443,
-                prefixListId: args.s3PrefixListId,
-                description:
+                taskSecurityGroupId: taskSg.id,
+                endpointSecurityGroupId: args.endpointSecurityGroupId,
+                s3PrefixListId: args.s3PrefixListId,
+                s3Description:
                     "HTTPS to S3 through the gateway endpoint (image layers and registry storage)",
-                tags: tags("tasks-out-s3"),
+                tags,
             },
-            child,
+            this,
         );
 
         // ----- Load balancer: TCP pass-through, TLS ends in the tasks
@@ -603,17 +524,13 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
 
         // ----- Task definition and service
 
-        const taskDefinition = new aws.ecs.TaskDefinition(
+        const taskDefinition = fargateTaskDefinition(
             name,
             {
-                family: name,
-                requiresCompatibilities: ["FARGATE"],
-                networkMode: "awsvpc",
-                cpu: String(cpu),
-                memory: String(memory),
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-                executionRoleArn: executionRole.arn,
-                taskRoleArn: taskRole.arn,
+                cpu,
+                memory,
+                executionRole,
+                taskRole,
                 containerDefinitions: pulumi
                     .all([image, configSecret.arn, logGroup.name, region, bucket.bucket])
                     .apply(([image, configArn, logGroupName, r, b]) =>
@@ -632,45 +549,31 @@ export class SelfHostedRegistry extends pulumi.ComponentResource {
                             }),
                         ]),
                     ),
-                tags: tags("task"),
+                tags,
             },
-            child,
+            this,
         );
-        const service = new aws.ecs.Service(
+        const service = fargateService(
             name,
             {
-                cluster: cluster.arn,
-                taskDefinition: taskDefinition.arn,
-                launchType: "FARGATE",
-                platformVersion: FARGATE_PLATFORM_VERSION,
+                cluster,
+                taskDefinition,
                 desiredCount,
-                deploymentMinimumHealthyPercent: 100,
-                deploymentMaximumPercent: 200,
-                deploymentCircuitBreaker: { enable: true, rollback: true },
-                availabilityZoneRebalancing: "ENABLED",
-                networkConfiguration: {
-                    subnets: args.privateSubnetIds,
-                    securityGroups: [taskSg.id],
-                    assignPublicIp: false,
+                subnets: args.privateSubnetIds,
+                securityGroupId: taskSg.id,
+                assignPublicIp: false,
+                loadBalancer: {
+                    targetGroupArn: targetGroup.arn,
+                    containerName: "registry",
+                    containerPort: REGISTRY_PORT,
                 },
-                loadBalancers: [
-                    {
-                        targetGroupArn: targetGroup.arn,
-                        containerName: "registry",
-                        containerPort: REGISTRY_PORT,
-                    },
-                ],
-                healthCheckGracePeriodSeconds: 60,
-                enableEcsManagedTags: true,
-                propagateTags: "SERVICE",
-                // Secrets reach a task only when it starts: a new htpasswd rolls the tasks.
-                forceNewDeployment: true,
+                // A new htpasswd rolls the tasks.
                 triggers: { configVersion: configVersion.versionId },
-                tags: tags("service"),
+                extra: { availabilityZoneRebalancing: "ENABLED" },
+                tags,
             },
             {
                 parent: this,
-                // The target group must be attached to a listener before the service registers targets.
                 dependsOn: [listener],
                 // Autoscaling owns the running count after creation.
                 ignoreChanges: ["desiredCount"],

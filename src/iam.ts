@@ -25,6 +25,25 @@ export interface PolicyDocument {
     Statement: PolicyStatement[];
 }
 
+/**
+ * Trust policy of a role an AWS service assumes (`ecs-tasks.amazonaws.com`,
+ * `ec2.amazonaws.com`): one statement allowing `sts:AssumeRole` to the
+ * service principal, narrowed by `condition` when given.
+ */
+export function serviceTrustPolicy(service: string, condition?: PolicyCondition): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Service: service },
+                Action: "sts:AssumeRole",
+                ...(condition ? { Condition: condition } : {}),
+            },
+        ],
+    };
+}
+
 // ---------------------------------------------------------------------------
 // Actions (ECR user guide, repository-policy-examples and
 // ecr-supported-iam-actions-resources)

@@ -1,7 +1,7 @@
 // Load balancers: HTTPS with a TLS 1.2+ policy and HTTP only as a redirect to it (unless a stack
 // explicitly allows plain HTTP), access logs, deletion protection; Network Load Balancers internal.
-import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES, configOf, containsUnknown, isKnown, isUnknown, plain } from "./util";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { TYPES, configOf, containsUnknown, forTypes, isKnown, isUnknown } from "./util";
 
 /** A listener's protocol, defaulting as ELB does (HTTPS when a certificate is set, else HTTP); undefined if unknown. */
 function listenerProtocol(p: Record<string, any>): string | undefined {
@@ -22,24 +22,6 @@ export const PLAIN_HTTP_TAG = "ecr-private-access:allow-plain-http";
 /** Listener and load balancer type tokens: @pulumi/aws v7 keeps the `aws:alb/*` aliases of `aws:lb/*`. */
 export const LISTENER_TYPES: readonly string[] = [TYPES.listener, TYPES.albListener];
 export const LOAD_BALANCER_TYPES: readonly string[] = [TYPES.loadBalancer, TYPES.albLoadBalancer];
-
-/** Like `forType`, for a set of type tokens. */
-function forTypes(
-    types: readonly string[],
-    validate: (
-        props: Record<string, any>,
-        args: ResourceValidationArgs,
-        report: (message: string) => void,
-    ) => void,
-): (
-    args: ResourceValidationArgs,
-    reportViolation: (message: string, urn?: string) => void,
-) => void {
-    return (args, reportViolation) => {
-        if (!types.includes(args.type)) return;
-        validate(plain(args.props), args, (m) => reportViolation(m));
-    };
-}
 
 /** True when a preview-unknown value hides whether an action redirects to HTTPS. */
 function undecided(action: unknown): boolean {

@@ -5,6 +5,7 @@ import type {
     PolicyResource,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
 import {
@@ -86,6 +87,22 @@ const exempt = (b: PolicyResource, cfg: BucketAllowListConfig) =>
         (n) => typeof n === "string" && cfg.allowedBuckets.includes(n),
     );
 
+/**
+ * Calls `check` for each bucket of the stack the rule's allow list does not exempt, with the
+ * bucket's sub-resources of `types` (see `attached`, which also says what `unresolved` means).
+ */
+function eachBucket(
+    args: StackValidationArgs,
+    types: readonly string[],
+    check: (bucket: PolicyResource, found: PolicyResource[], unresolved: boolean) => void,
+): void {
+    const cfg = configOf(args, allowListDefaults);
+    const subs = attached(args.resources, types);
+    for (const bucket of bucketsOf(args.resources)) {
+        if (!exempt(bucket, cfg)) check(bucket, subs.of(bucket), subs.unresolved);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Public access block
 
@@ -102,20 +119,16 @@ export const s3BucketPublicAccessBlocked: StackValidationPolicy = {
         "Every S3 bucket must have a public access block with all four settings on (blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets) (Checkov CKV_AWS_53 to CKV_AWS_56, CKV2_AWS_6).",
     enforcementLevel: "mandatory",
     configSchema: allowListSchema,
-    validateStack: (args, reportViolation) => {
-        const cfg = configOf(args, allowListDefaults);
-        const blocks = attached(args.resources, PUBLIC_ACCESS_BLOCK_TYPES);
-        for (const bucket of bucketsOf(args.resources)) {
-            if (exempt(bucket, cfg)) continue;
-            const found = blocks.of(bucket);
+    validateStack: (args, reportViolation) =>
+        eachBucket(args, PUBLIC_ACCESS_BLOCK_TYPES, (bucket, found, unresolved) => {
             if (found.length === 0) {
-                if (!blocks.unresolved) {
+                if (!unresolved) {
                     reportViolation(
                         `S3 bucket ${bucketLabel(bucket)} has no public access block; add one with all four settings true.`,
                         bucket.urn,
                     );
                 }
-                continue;
+                return;
             }
             for (const block of found) {
                 const p = plain(block.props);
@@ -130,8 +143,7 @@ export const s3BucketPublicAccessBlocked: StackValidationPolicy = {
                     );
                 }
             }
-        }
-    },
+        }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -172,19 +184,15 @@ export const s3BucketEncrypted: StackValidationPolicy = {
         "Every S3 bucket must have a default encryption configuration naming its algorithm (SSE-S3 or SSE-KMS), inline or as its own resource (Checkov CKV_AWS_19, AWS Config s3-bucket-server-side-encryption-enabled).",
     enforcementLevel: "mandatory",
     configSchema: allowListSchema,
-    validateStack: (args, reportViolation) => {
-        const cfg = configOf(args, allowListDefaults);
-        const sses = attached(args.resources, SSE_TYPES);
-        for (const bucket of bucketsOf(args.resources)) {
-            if (exempt(bucket, cfg)) continue;
-            if (encrypted(bucket, sses.of(bucket)) === "no" && !sses.unresolved) {
+    validateStack: (args, reportViolation) =>
+        eachBucket(args, SSE_TYPES, (bucket, found, unresolved) => {
+            if (encrypted(bucket, found) === "no" && !unresolved) {
                 reportViolation(
                     `S3 bucket ${bucketLabel(bucket)} has no default encryption configuration; add a server-side encryption configuration with applyServerSideEncryptionByDefault (AES256 or aws:kms).`,
                     bucket.urn,
                 );
             }
-        }
-    },
+        }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -304,36 +312,33 @@ export const s3BucketTlsOnly: StackValidationPolicy = {
         'Every S3 bucket must have a bucket policy (a BucketPolicy, or its inline policy) that denies "s3:*" to everyone on the bucket and its objects when aws:SecureTransport is false (AWS Security Hub control S3.5, AWS Config s3-bucket-ssl-requests-only).',
     enforcementLevel: "mandatory",
     configSchema: allowListSchema,
-    validateStack: (args, reportViolation) => {
-        const cfg = configOf(args, allowListDefaults);
-        const policies = attached(args.resources, BUCKET_POLICY_TYPES);
-        for (const bucket of bucketsOf(args.resources)) {
-            if (exempt(bucket, cfg)) continue;
+    validateStack: (args, reportViolation) =>
+        eachBucket(args, BUCKET_POLICY_TYPES, (bucket, found, unresolved) => {
             const inline = plain(bucket.props)["policy"];
             const docs = [
                 ...(inline !== undefined && inline !== ""
                     ? [{ doc: inline, urn: bucket.urn, what: "The inline policy" }]
                     : []),
-                ...policies.of(bucket).map((p) => ({
+                ...found.map((p) => ({
                     doc: plain(p.props)["policy"],
                     urn: p.urn,
                     what: `Bucket policy "${p.name}"`,
                 })),
             ];
             if (docs.length === 0) {
-                if (!policies.unresolved) {
+                if (!unresolved) {
                     reportViolation(
                         `S3 bucket ${bucketLabel(bucket)} has no bucket policy; add one that denies "s3:*" when aws:SecureTransport is false.`,
                         bucket.urn,
                     );
                 }
-                continue;
+                return;
             }
             const name = plain(bucket.props)["bucket"];
             const arn =
                 typeof name === "string" && isKnown(name) ? `arn:aws:s3:::${name}` : undefined;
             const verdicts = docs.map((d) => ({ ...d, verdict: tlsVerdict(d.doc, arn) }));
-            if (verdicts.some((v) => v.verdict.kind !== "missing")) continue;
+            if (verdicts.some((v) => v.verdict.kind !== "missing")) return;
             for (const { urn, what, verdict } of verdicts) {
                 if (verdict.kind !== "missing") continue;
                 reportViolation(
@@ -341,8 +346,7 @@ export const s3BucketTlsOnly: StackValidationPolicy = {
                     urn,
                 );
             }
-        }
-    },
+        }),
 };
 
 export const s3Policies = [

@@ -486,23 +486,29 @@ export const TYPES = {
     service: "aws:ecs/service:Service",
 } as const;
 
-/**
- * A resource validation that runs only for one type token and receives the unwrapped props
- * (unknown values appear as sentinels that `isUnknown` recognises, instead of throwing).
- */
-export function forType(
-    type: string,
-    validate: (
-        props: Record<string, any>,
-        args: ResourceValidationArgs,
-        report: (message: string) => void,
-    ) => void,
-): (
+type PropsValidation = (
+    props: Record<string, any>,
+    args: ResourceValidationArgs,
+    report: (message: string) => void,
+) => void;
+type ResourceValidation = (
     args: ResourceValidationArgs,
     reportViolation: (message: string, urn?: string) => void,
-) => void {
+) => void;
+
+/**
+ * A resource validation that runs only for the given type tokens (a type and its aliases) and
+ * receives the unwrapped props (unknown values appear as sentinels that `isUnknown` recognises,
+ * instead of throwing).
+ */
+export function forTypes(types: readonly string[], validate: PropsValidation): ResourceValidation {
     return (args, reportViolation) => {
-        if (args.type !== type) return;
+        if (!types.includes(args.type)) return;
         validate(plain(args.props), args, (m) => reportViolation(m));
     };
+}
+
+/** `forTypes` for one type token. */
+export function forType(type: string, validate: PropsValidation): ResourceValidation {
+    return forTypes([type], validate);
 }

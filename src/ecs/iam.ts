@@ -5,7 +5,13 @@
  * write its own log group, read its secrets). Pure, so the documents are
  * tested without mocks.
  */
-import { AUTH_ACTION, PULL_ACTIONS, type PolicyDocument, type PolicyStatement } from "../iam";
+import {
+    AUTH_ACTION,
+    PULL_ACTIONS,
+    serviceTrustPolicy,
+    type PolicyDocument,
+    type PolicyStatement,
+} from "../iam";
 import { cacheFillStatement } from "../ecr/pullThroughCache";
 
 /**
@@ -20,22 +26,12 @@ export function ecsTasksTrustPolicy(input: {
     partition?: string;
 }): PolicyDocument {
     const partition = input.partition ?? "aws";
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Effect: "Allow",
-                Principal: { Service: "ecs-tasks.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: {
-                    ArnLike: {
-                        "aws:SourceArn": `arn:${partition}:ecs:${input.region}:${input.accountId}:*`,
-                    },
-                    StringEquals: { "aws:SourceAccount": input.accountId },
-                },
-            },
-        ],
-    };
+    return serviceTrustPolicy("ecs-tasks.amazonaws.com", {
+        ArnLike: {
+            "aws:SourceArn": `arn:${partition}:ecs:${input.region}:${input.accountId}:*`,
+        },
+        StringEquals: { "aws:SourceAccount": input.accountId },
+    });
 }
 
 /** `<registry>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag|@digest]`. */

@@ -101,6 +101,34 @@ export interface EcrEndpointPolicyArgs {
 export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 
 /**
+ * The checks on who an ECR endpoint policy admits, in the order they are
+ * reported: each registry account is a 12-digit ID, `principalOrgId` is an
+ * organization ID, and it is not given with `allowAnyPrincipal` (which would
+ * ignore it). Throws naming the argument.
+ */
+export function assertEndpointPrincipals(args: {
+    accounts: string[];
+    principalOrgId?: string;
+    allowAnyPrincipal?: boolean;
+}): void {
+    for (const account of args.accounts) {
+        if (!/^\d{12}$/.test(account)) {
+            throw new Error(`\`registryAccounts\`: "${account}" is not a 12-digit AWS account ID`);
+        }
+    }
+    if (args.principalOrgId !== undefined && !ORGANIZATION_ID.test(args.principalOrgId)) {
+        throw new Error(
+            `\`principalOrgId\`: "${args.principalOrgId}" is not an AWS Organizations ID (o-xxxxxxxxxx)`,
+        );
+    }
+    if (args.principalOrgId !== undefined && args.allowAnyPrincipal) {
+        throw new Error(
+            "`principalOrgId` has no effect with `allowAnyPrincipal`: give one of them",
+        );
+    }
+}
+
+/**
  * Policy for the ecr.api and ecr.dkr endpoints: pulls (and pushes when asked)
  * only on the listed registries' repositories, plus the token call, which has
  * no resource type and must be allowed on `*`. Without that statement
@@ -120,21 +148,11 @@ export function ecrEndpointPolicy(args: EcrEndpointPolicyArgs): EndpointPolicyDo
         // A policy with no pull Allow would block every pull through the endpoint.
         throw new Error("`registryAccounts` must name at least one registry account");
     }
-    for (const account of accounts) {
-        if (!/^\d{12}$/.test(account)) {
-            throw new Error(`\`registryAccounts\`: "${account}" is not a 12-digit AWS account ID`);
-        }
-    }
-    if (args.principalOrgId !== undefined && !ORGANIZATION_ID.test(args.principalOrgId)) {
-        throw new Error(
-            `\`principalOrgId\`: "${args.principalOrgId}" is not an AWS Organizations ID (o-xxxxxxxxxx)`,
-        );
-    }
-    if (args.principalOrgId !== undefined && args.allowAnyPrincipal) {
-        throw new Error(
-            "`principalOrgId` has no effect with `allowAnyPrincipal`: give one of them",
-        );
-    }
+    assertEndpointPrincipals({
+        accounts,
+        principalOrgId: args.principalOrgId,
+        allowAnyPrincipal: args.allowAnyPrincipal,
+    });
     endpointServiceName(args.region, "ecr.api"); // validates the region
     const repositories = accounts.map((a) => `arn:aws:ecr:${args.region}:${a}:repository/*`);
     const grants: Omit<EndpointPolicyStatement, "Effect" | "Principal">[] = [

@@ -8,7 +8,7 @@ import { cidrsOverlap, parseCidr } from "../cidr";
 import { dnsSuffix } from "../dns/records";
 import { cacheFillStatement } from "../ecr/pullThroughCache";
 import { namespaceResourcePatterns } from "../ecr/sharing";
-import { PolicyDocument, PULL_ACTIONS, PUSH_ACTIONS } from "../iam";
+import { PolicyDocument, PULL_ACTIONS, PUSH_ACTIONS, serviceTrustPolicy } from "../iam";
 import { isKnownRegion } from "../regions";
 
 /**
@@ -107,16 +107,7 @@ export function parseRepositoryArn(arn: string, argName = "repositoryArns"): Rep
 
 /** Trust policy letting EC2 hand the role to the developer host. */
 export function ec2TrustPolicy(): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Effect: "Allow",
-                Principal: { Service: "ec2.amazonaws.com" },
-                Action: "sts:AssumeRole",
-            },
-        ],
-    };
+    return serviceTrustPolicy("ec2.amazonaws.com");
 }
 
 /**

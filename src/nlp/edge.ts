@@ -6,6 +6,7 @@
  */
 import { parseCidr } from "../cidr";
 import type { PolicyDocument, PolicyStatement } from "../iam";
+import { denyInsecureTransport } from "../s3/privateBucket";
 
 // ---------------------------------------------------------------------------
 // Exposure
@@ -123,14 +124,7 @@ export function accessLogBucketPolicy(input: AccessLogBucketPolicyInput): Policy
     }
     const bucketArn = `arn:${partition}:s3:::${input.bucketName}`;
     const statements: PolicyStatement[] = [
-        {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [bucketArn, `${bucketArn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
+        denyInsecureTransport(bucketArn),
         {
             Sid: "LoadBalancerLogDelivery",
             Effect: "Allow",

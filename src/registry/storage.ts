@@ -3,6 +3,7 @@
  * policy and the task role's permissions, as pure documents.
  */
 import type { PolicyDocument, PolicyStatement } from "../iam";
+import { denyInsecureTransport } from "../s3/privateBucket";
 
 /**
  * What the distribution S3 driver calls on the bucket itself and on its
@@ -119,14 +120,7 @@ export function registryBucketPolicy(input: BucketPolicyInput): PolicyDocument {
         },
     };
     const statements: PolicyStatement[] = [
-        {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: both,
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
+        denyInsecureTransport(bucket),
         {
             Sid: "DenyDataAccessExceptRegistry",
             Effect: "Deny",

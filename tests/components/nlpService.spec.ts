@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { NlpService, NlpServiceArgs } from "../../components/nlpService";
-import type { PlanResource } from "../../src/report/plan";
+import { ecsTasksTrust, executionRoleDocument } from "../helpers/expectedIam";
 import { policyDoc, run, TestRun } from "../helpers/run";
+import { ruleTable } from "../helpers/securityGroups";
 
 const ACCOUNT = "999888777666";
 const REGION = "us-west-2";
@@ -90,24 +91,6 @@ async function failure(p: Promise<unknown>): Promise<string> {
 
 const containers = (r: TestRun): any[] =>
     JSON.parse(r.one(T.taskDef).inputs.containerDefinitions as string);
-
-/** Every rule of the run, as `<sg name> <in|out> <proto>/<from>-<to> <peer>`, peers resolved to SG names. */
-function ruleTable(r: TestRun): string[] {
-    const sgName = new Map(r.ofType(T.sg).map((sg) => [sg.id, sg.name]));
-    const peer = (i: Record<string, unknown>) =>
-        i.referencedSecurityGroupId
-            ? `sg:${sgName.get(i.referencedSecurityGroupId as string) ?? i.referencedSecurityGroupId}`
-            : i.prefixListId
-              ? `pl:${i.prefixListId}`
-              : i.cidrIpv4
-                ? `cidr:${i.cidrIpv4}`
-                : `cidr6:${i.cidrIpv6}`;
-    const line = (dir: string) => (rule: PlanResource) => {
-        const i = rule.inputs;
-        return `${sgName.get(i.securityGroupId as string)} ${dir} ${i.ipProtocol}/${i.fromPort}-${i.toPort} ${peer(i)}`;
-    };
-    return [...r.ofType(T.ingress).map(line("in")), ...r.ofType(T.egress).map(line("out"))].sort();
-}
 
 /** Resources whose inputs or outputs contain `value` anywhere, except the ones allowed to hold it. */
 function holdersOf(r: TestRun, value: string): string[] {
@@ -290,20 +273,7 @@ describe("NlpService", () => {
 
         it("execution role: trusted by ECS tasks of this account and region only", () => {
             expect(policyDoc(r.one(T.role, "nlp-execution").inputs.assumeRolePolicy)).to.deep.equal(
-                {
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Effect: "Allow",
-                            Principal: { Service: "ecs-tasks.amazonaws.com" },
-                            Action: "sts:AssumeRole",
-                            Condition: {
-                                ArnLike: { "aws:SourceArn": `arn:aws:ecs:${REGION}:${ACCOUNT}:*` },
-                                StringEquals: { "aws:SourceAccount": ACCOUNT },
-                            },
-                        },
-                    ],
-                },
+                ecsTasksTrust(ACCOUNT, REGION),
             );
         });
 
@@ -316,44 +286,18 @@ describe("NlpService", () => {
             expect(logGroupArn).to.match(
                 /^arn:aws:logs:us-west-2:999888777666:log-group:nlp-[0-9a-f]+$/,
             );
-            expect(policyDoc(inline.inputs.policy)).to.deep.equal({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "EcrLogin",
-                        Effect: "Allow",
-                        Action: "ecr:GetAuthorizationToken",
-                        Resource: "*",
-                    },
-                    {
-                        Sid: "PullTaskImages",
-                        Effect: "Allow",
-                        Action: [
-                            "ecr:BatchCheckLayerAvailability",
-                            "ecr:BatchGetImage",
-                            "ecr:GetDownloadUrlForLayer",
-                        ],
-                        // The vendor's repository as its replica in the tasks' region.
-                        Resource: [
-                            "arn:aws:ecr:us-west-2:111222333444:repository/rake-app",
-                            `arn:aws:ecr:us-west-2:${ACCOUNT}:repository/nlp-client`,
-                            `arn:aws:ecr:us-west-2:${ACCOUNT}:repository/prose-app`,
-                        ],
-                    },
-                    {
-                        Sid: "WriteTaskLogs",
-                        Effect: "Allow",
-                        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        Resource: `${logGroupArn}:log-stream:*`,
-                    },
-                    {
-                        Sid: "ReadTaskSecrets",
-                        Effect: "Allow",
-                        Action: "secretsmanager:GetSecretValue",
-                        Resource: r.one(T.secret).outputs.arn,
-                    },
-                ],
-            });
+            expect(policyDoc(inline.inputs.policy)).to.deep.equal(
+                executionRoleDocument({
+                    // The vendor's repository as its replica in the tasks' region.
+                    repositories: [
+                        "arn:aws:ecr:us-west-2:111222333444:repository/rake-app",
+                        `arn:aws:ecr:us-west-2:${ACCOUNT}:repository/nlp-client`,
+                        `arn:aws:ecr:us-west-2:${ACCOUNT}:repository/prose-app`,
+                    ],
+                    logGroupArn: logGroupArn as string,
+                    secrets: r.one(T.secret).outputs.arn as string,
+                }),
+            );
         });
 
         it("task role: same trust, no permissions at all", () => {

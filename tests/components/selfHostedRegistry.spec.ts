@@ -7,8 +7,9 @@ import {
     registryContainerDefinition,
 } from "../../src/registry/distribution";
 import { registryBucketPolicy, registryTaskRolePolicy } from "../../src/registry/storage";
-import type { PlanResource } from "../../src/report/plan";
+import { ecsTasksTrust, executionRoleDocument } from "../helpers/expectedIam";
 import { policyDoc, run, TestRun } from "../helpers/run";
+import { ruleTable } from "../helpers/securityGroups";
 
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
@@ -95,22 +96,6 @@ async function deploy(extra: Partial<SelfHostedRegistryArgs> = {}): Promise<Depl
         },
     );
     return { ...r, secretString };
-}
-
-/** Every rule of the run, as `<sg name> <in|out> <proto>/<from>-<to> <peer>`, peers resolved to SG names. */
-function ruleTable(r: TestRun): string[] {
-    const sgName = new Map(r.ofType(T.sg).map((sg) => [sg.id, sg.name]));
-    const peer = (i: Record<string, unknown>) =>
-        i.referencedSecurityGroupId
-            ? `sg:${sgName.get(i.referencedSecurityGroupId as string) ?? i.referencedSecurityGroupId}`
-            : i.prefixListId
-              ? `pl:${i.prefixListId}`
-              : `cidr:${i.cidrIpv4}`;
-    const line = (dir: string) => (rule: PlanResource) => {
-        const i = rule.inputs;
-        return `${sgName.get(i.securityGroupId as string)} ${dir} ${i.ipProtocol}/${i.fromPort}-${i.toPort} ${peer(i)}`;
-    };
-    return [...r.ofType(T.ingress).map(line("in")), ...r.ofType(T.egress).map(line("out"))].sort();
 }
 
 const tags = (name: string) => ({ Name: `registry-${name}` });
@@ -275,20 +260,7 @@ describe("SelfHostedRegistry", () => {
         it("gives the execution role exactly its image's pull, its log streams and its two secrets, inline (no managed policy)", () => {
             const role = r.one(T.role, "registry-execution");
             // Only ECS tasks of this account and region (confused deputy).
-            const assume = {
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Service: "ecs-tasks.amazonaws.com" },
-                        Action: "sts:AssumeRole",
-                        Condition: {
-                            ArnLike: { "aws:SourceArn": `arn:aws:ecs:${REGION}:${ACCOUNT}:*` },
-                            StringEquals: { "aws:SourceAccount": ACCOUNT },
-                        },
-                    },
-                ],
-            };
+            const assume = ecsTasksTrust(ACCOUNT, REGION);
             expect(policyDoc(role.inputs.assumeRolePolicy)).to.deep.equal(assume);
             expect(policyDoc(r.one(T.role, "registry-task").inputs.assumeRolePolicy)).to.deep.equal(
                 assume,
@@ -299,39 +271,13 @@ describe("SelfHostedRegistry", () => {
                 .ofType(T.rolePolicy)
                 .filter((p) => p.inputs.role === role.outputs.name);
             expect(policies.map((p) => p.name)).to.deep.equal(["registry-execution"]);
-            expect(policyDoc(policies[0].inputs.policy)).to.deep.equal({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "EcrLogin",
-                        Effect: "Allow",
-                        Action: "ecr:GetAuthorizationToken",
-                        Resource: "*",
-                    },
-                    {
-                        Sid: "PullTaskImages",
-                        Effect: "Allow",
-                        Action: [
-                            "ecr:BatchCheckLayerAvailability",
-                            "ecr:BatchGetImage",
-                            "ecr:GetDownloadUrlForLayer",
-                        ],
-                        Resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/mirror/registry`,
-                    },
-                    {
-                        Sid: "WriteTaskLogs",
-                        Effect: "Allow",
-                        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        Resource: `${r.one(T.logGroup).outputs.arn}:log-stream:*`,
-                    },
-                    {
-                        Sid: "ReadTaskSecrets",
-                        Effect: "Allow",
-                        Action: "secretsmanager:GetSecretValue",
-                        Resource: [r.one(T.secret).outputs.arn, TLS].sort(),
-                    },
-                ],
-            });
+            expect(policyDoc(policies[0].inputs.policy)).to.deep.equal(
+                executionRoleDocument({
+                    repositories: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/mirror/registry`,
+                    logGroupArn: r.one(T.logGroup).outputs.arn as string,
+                    secrets: [r.one(T.secret).outputs.arn as string, TLS].sort(),
+                }),
+            );
         });
 
         it("opens 443 from the VPC and listed networks to the NLB, 5000 from the NLB to the tasks, and 443 out to endpoints and S3", () => {

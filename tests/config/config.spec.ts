@@ -1,51 +1,10 @@
 import { expect } from "chai";
-import { ConfigError, parseStackConfig, referencedStacks } from "../../src/config";
-
-const P = "ecr-private-access";
-const obj = (v: unknown) => JSON.stringify(v);
-
-/** A valid customer-like stack; each bad case breaks one thing. */
-function base(): Record<string, string> {
-    return {
-        "aws:region": "us-west-2",
-        "aws:allowedAccountIds": obj(["444455556666"]),
-        [`${P}:accountId`]: "444455556666",
-        [`${P}:network`]: obj({ cidr: "10.20.0.0/16", azCount: 2, publicSubnets: true }),
-        [`${P}:endpoints`]: obj({ registryAccounts: ["111122223333"] }),
-        [`${P}:repositories`]: obj({ names: ["nlp-client", "prose-app"] }),
-        [`${P}:nlp`]: obj({
-            vendorStack: "organization/ecr-private-access/vendor",
-            imageTags: { nlpClient: "1.0.0", rakeApp: "1.0.0", proseApp: "1.0.0" },
-        }),
-    };
-}
-
-function idcBase(): Record<string, string> {
-    return {
-        "aws:region": "ap-southeast-1",
-        "aws:allowedAccountIds": obj(["777788889999"]),
-        [`${P}:accountId`]: "777788889999",
-        [`${P}:network`]: obj({ cidr: "10.0.0.0/16" }),
-        [`${P}:endpoints`]: obj({ placement: "single-az", allowPush: true }),
-        [`${P}:repositories`]: obj({ names: ["idc-demo/hello"] }),
-        [`${P}:dns`]: obj({}),
-        [`${P}:idc`]: obj({ region: "ap-northeast-1", cidr: "10.100.0.0/16" }),
-    };
-}
-
-function issuesOf(raw: Record<string, string>): { key: string; message: string }[] {
-    try {
-        parseStackConfig(raw, "test");
-    } catch (e) {
-        expect(e).to.be.instanceOf(ConfigError);
-        return (e as ConfigError).issues;
-    }
-    throw new Error("expected a ConfigError");
-}
+import { parseStackConfig, referencedStacks } from "../../src/config";
+import { configIssues, customerConfig, idcConfig, obj, P } from "../helpers/stackConfig";
 
 describe("config: valid stacks", () => {
     it("applies defaults and derives the endpoint services the NLP tasks need", () => {
-        const cfg = parseStackConfig(base(), "customer");
+        const cfg = parseStackConfig(customerConfig(), "customer");
         expect(cfg.accountId).to.equal("444455556666");
         expect(cfg.network).to.deep.equal({
             cidr: "10.20.0.0/16",
@@ -79,7 +38,7 @@ describe("config: valid stacks", () => {
     });
 
     it("defaults the NLP edge to logs on, deletion protection on, internet-facing, no WAF", () => {
-        const nlp = parseStackConfig(base(), "customer").nlp!;
+        const nlp = parseStackConfig(customerConfig(), "customer").nlp!;
         expect({
             internal: nlp.internal,
             allowPlainHttp: nlp.allowPlainHttp,
@@ -102,7 +61,7 @@ describe("config: valid stacks", () => {
     });
 
     it("accepts an internal service without public subnets, a domain, and the default WAF groups", () => {
-        const raw = base();
+        const raw = customerConfig();
         raw[`${P}:network`] = obj({ cidr: "10.20.0.0/16", azCount: 2 });
         raw[`${P}:nlp`] = obj({
             vendorStack: "organization/ecr-private-access/vendor",
@@ -124,7 +83,7 @@ describe("config: valid stacks", () => {
     });
 
     it("adds the IDC CIDR to the endpoint ingress and keeps ec2 endpoints off", () => {
-        const cfg = parseStackConfig(idcBase(), "idc-sim");
+        const cfg = parseStackConfig(idcConfig(), "idc-sim");
         expect(cfg.endpoints!.onPremisesCidrs).to.deep.equal(["10.100.0.0/16"]);
         expect(cfg.endpoints!.interfaceServices).to.deep.equal(["ecr.api", "ecr.dkr"]);
         expect(cfg.dns).to.deep.equal({ layout: "exact", ttl: 60, resolverEndpoint: false });
@@ -132,12 +91,12 @@ describe("config: valid stacks", () => {
 
     it("takes endpoints.s3Interface as given, and rejects a non-boolean naming the key", () => {
         const raw = {
-            ...idcBase(),
+            ...idcConfig(),
             [`${P}:endpoints`]: obj({ placement: "single-az", allowPush: true, s3Interface: true }),
         };
         expect(parseStackConfig(raw, "idc-sim").endpoints!.s3Interface).to.equal(true);
         raw[`${P}:endpoints`] = obj({ allowPush: true, s3Interface: "yes" });
-        expect(issuesOf(raw)).to.deep.equal([
+        expect(configIssues(raw)).to.deep.equal([
             {
                 key: `${P}:endpoints.s3Interface`,
                 message: '"yes" expected boolean, received string',
@@ -147,7 +106,7 @@ describe("config: valid stacks", () => {
 
     it("adds ecs, ecs-agent and ecs-telemetry only for the EC2 launch type", () => {
         const raw = {
-            ...idcBase(),
+            ...idcConfig(),
             [`${P}:endpoints`]: obj({
                 ec2LaunchType: true,
                 optionalServices: ["ssm"],
@@ -166,7 +125,7 @@ describe("config: valid stacks", () => {
 
     it("takes idc.amiId as a pin and names the key when it is not an AMI ID", () => {
         const raw = {
-            ...idcBase(),
+            ...idcConfig(),
             [`${P}:idc`]: obj({
                 region: "ap-northeast-1",
                 cidr: "10.100.0.0/16",
@@ -175,7 +134,7 @@ describe("config: valid stacks", () => {
         };
         expect(parseStackConfig(raw, "idc-sim").idc!.amiId).to.equal("ami-0123456789abcdef0");
         raw[`${P}:idc`] = obj({ region: "ap-northeast-1", cidr: "10.100.0.0/16", amiId: "al2023" });
-        expect(issuesOf(raw)).to.deep.equal([
+        expect(configIssues(raw)).to.deep.equal([
             {
                 key: `${P}:idc.amiId`,
                 message: '"al2023" is not an AMI ID (ami- and 8 or 17 hex digits)',
@@ -185,7 +144,7 @@ describe("config: valid stacks", () => {
 
     it("accepts an unquoted 12-digit account ID from YAML", () => {
         const raw: Record<string, string> = {
-            ...base(),
+            ...customerConfig(),
             [`${P}:repositories`]: obj({
                 names: ["shared/nlp-client", "shared/prose-app"],
                 consumers: { accounts: [111122223333] },
@@ -198,8 +157,10 @@ describe("config: valid stacks", () => {
     });
 
     it("names the stacks a config references", () => {
-        expect(referencedStacks(base())).to.deep.equal(["organization/ecr-private-access/vendor"]);
-        expect(referencedStacks(idcBase())).to.deep.equal([]);
+        expect(referencedStacks(customerConfig())).to.deep.equal([
+            "organization/ecr-private-access/vendor",
+        ]);
+        expect(referencedStacks(idcConfig())).to.deep.equal([]);
     });
 });
 
@@ -686,12 +647,13 @@ describe("config: invalid stacks name the key and the rule", () => {
     ];
     for (const [title, breakIt, key, rule] of cases) {
         it(title, () => {
-            const raw = base();
+            const raw = customerConfig();
             breakIt(raw);
-            const issue = issuesOf(raw).find((i) => i.key === key);
-            expect(issue, `no issue for ${key} in ${JSON.stringify(issuesOf(raw))}`).to.not.equal(
-                undefined,
-            );
+            const issue = configIssues(raw).find((i) => i.key === key);
+            expect(
+                issue,
+                `no issue for ${key} in ${JSON.stringify(configIssues(raw))}`,
+            ).to.not.equal(undefined);
             expect(issue!.message).to.match(rule);
         });
     }
@@ -764,21 +726,22 @@ describe("config: invalid stacks name the key and the rule", () => {
     ];
     for (const [title, breakIt, key, rule] of idcCases) {
         it(title, () => {
-            const raw = idcBase();
+            const raw = idcConfig();
             breakIt(raw);
-            const issue = issuesOf(raw).find((i) => i.key === key);
-            expect(issue, `no issue for ${key} in ${JSON.stringify(issuesOf(raw))}`).to.not.equal(
-                undefined,
-            );
+            const issue = configIssues(raw).find((i) => i.key === key);
+            expect(
+                issue,
+                `no issue for ${key} in ${JSON.stringify(configIssues(raw))}`,
+            ).to.not.equal(undefined);
             expect(issue!.message).to.match(rule);
         });
     }
 
     it("reports every broken rule at once, not only the first", () => {
-        const raw = base();
+        const raw = customerConfig();
         raw[`${P}:accountId`] = "1";
         raw[`${P}:netwrok`] = "{}";
-        const keys = issuesOf(raw).map((i) => i.key);
+        const keys = configIssues(raw).map((i) => i.key);
         expect(keys).to.include.members([`${P}:accountId`, `${P}:netwrok`]);
     });
 });

@@ -1,27 +1,16 @@
 import { expect } from "chai";
-import { ConfigError, parseStackConfig, StackConfig } from "../../src/config";
+import { parseStackConfig, StackConfig } from "../../src/config";
+import { configIssues, idcConfig, obj, P } from "../helpers/stackConfig";
 
 /**
  * The `pullThroughCache` block: every rule the config check enforces, each fed the input that
  * breaks it, and the idc-sim-like block that passes. A token's value never appears in a message.
  */
 
-const P = "ecr-private-access";
 const TOKEN = `${P}:pullThroughCacheDockerHubToken`;
-const obj = (v: unknown) => JSON.stringify(v);
 
 function idcWithCache(block: Record<string, unknown>): Record<string, string> {
-    return {
-        "aws:region": "ap-southeast-1",
-        "aws:allowedAccountIds": obj(["777788889999"]),
-        [`${P}:accountId`]: "777788889999",
-        [`${P}:network`]: obj({ cidr: "10.0.0.0/16" }),
-        [`${P}:endpoints`]: obj({ placement: "single-az", allowPush: true }),
-        [`${P}:repositories`]: obj({ names: ["idc-demo/hello"] }),
-        [`${P}:dns`]: obj({}),
-        [`${P}:idc`]: obj({ region: "ap-northeast-1", cidr: "10.100.0.0/16" }),
-        [`${P}:pullThroughCache`]: obj(block),
-    };
+    return { ...idcConfig(), [`${P}:pullThroughCache`]: obj(block) };
 }
 
 const GOOD = {
@@ -34,13 +23,7 @@ function parse(raw: Record<string, string>, secretKeys: string[] = [TOKEN]): Sta
 }
 
 function issuesOf(raw: Record<string, string>, secretKeys: string[] = [TOKEN]) {
-    try {
-        parse(raw, secretKeys);
-    } catch (e) {
-        expect(e, (e as Error).stack).to.be.instanceOf(ConfigError);
-        return (e as ConfigError).issues;
-    }
-    throw new Error("expected a ConfigError: the config was accepted");
+    return configIssues(raw, "idc-sim", secretKeys);
 }
 
 function expectIssue(

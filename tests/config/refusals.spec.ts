@@ -2,7 +2,6 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    ConfigError,
     KNOWN_NAMESPACES,
     parseStackConfig,
     PROVIDER_NAMESPACES,
@@ -12,6 +11,7 @@ import { QUOTAS, quotaTable, resolveQuotas } from "../../src/validation/quotas";
 import { closest } from "../../src/validation/suggest";
 import { RegistryEndpoints } from "../../components/registryEndpoints";
 import { run } from "../helpers/run";
+import { configIssues, customerConfig, idcConfig, obj, P } from "../helpers/stackConfig";
 
 /**
  * What used to plan green, or fail with a stack trace inside a component
@@ -19,24 +19,6 @@ import { run } from "../helpers/run";
  * wrote (exit 2). Each case fails on the code before this change: there,
  * parseStackConfig accepted the config.
  */
-
-const P = "ecr-private-access";
-const obj = (v: unknown) => JSON.stringify(v);
-
-function customer(): Record<string, string> {
-    return {
-        "aws:region": "us-west-2",
-        "aws:allowedAccountIds": obj(["444455556666"]),
-        [`${P}:accountId`]: "444455556666",
-        [`${P}:network`]: obj({ cidr: "10.20.0.0/16", azCount: 2, publicSubnets: true }),
-        [`${P}:endpoints`]: obj({ registryAccounts: ["111122223333"] }),
-        [`${P}:repositories`]: obj({ names: ["nlp-client", "prose-app"] }),
-        [`${P}:nlp`]: obj({
-            vendorStack: "organization/ecr-private-access/vendor",
-            imageTags: { nlpClient: "1.0.0", rakeApp: "1.0.0", proseApp: "1.0.0" },
-        }),
-    };
-}
 
 function vendor(): Record<string, string> {
     return {
@@ -52,35 +34,8 @@ function vendor(): Record<string, string> {
     };
 }
 
-function idc(): Record<string, string> {
-    return {
-        "aws:region": "ap-southeast-1",
-        "aws:allowedAccountIds": obj(["777788889999"]),
-        [`${P}:accountId`]: "777788889999",
-        [`${P}:network`]: obj({ cidr: "10.0.0.0/16" }),
-        [`${P}:endpoints`]: obj({ placement: "single-az", allowPush: true }),
-        [`${P}:repositories`]: obj({ names: ["idc-demo/hello"] }),
-        [`${P}:dns`]: obj({}),
-        [`${P}:idc`]: obj({ region: "ap-northeast-1", cidr: "10.100.0.0/16" }),
-    };
-}
-
-function issuesOf(
-    raw: Record<string, string>,
-    stack = "test",
-    secretKeys: string[] = [],
-): { key: string; message: string }[] {
-    try {
-        parseStackConfig(raw, stack, { secretKeys });
-    } catch (e) {
-        expect(e, (e as Error).stack).to.be.instanceOf(ConfigError);
-        return (e as ConfigError).issues;
-    }
-    throw new Error("expected a ConfigError: the config was accepted");
-}
-
 function expectIssue(raw: Record<string, string>, key: string, rule: RegExp, stack = "test") {
-    const issues = issuesOf(raw, stack);
+    const issues = configIssues(raw, stack);
     const issue = issues.find((i) => i.key === key);
     expect(issue, `no issue for ${key} in ${JSON.stringify(issues, null, 2)}`).to.not.equal(
         undefined,
@@ -98,7 +53,9 @@ const merge = (raw: Record<string, string>, key: string, value: Record<string, u
 describe("config: what a component would refuse is refused first, under the config key", () => {
     it("an on-premises CIDR inside the VPC (RegistryEndpoints threw: `allowedCidrs` overlaps `vpcCidr`)", () => {
         expectIssue(
-            merge(customer(), "endpoints", { onPremisesCidrs: ["192.168.0.0/16", "10.20.5.0/24"] }),
+            merge(customerConfig(), "endpoints", {
+                onPremisesCidrs: ["192.168.0.0/16", "10.20.5.0/24"],
+            }),
             `${P}:endpoints.onPremisesCidrs[1]`,
             /^10\.20\.5\.0\/24 overlaps network\.cidr 10\.20\.0\.0\/16, the stack's own VPC/,
         );
@@ -106,7 +63,7 @@ describe("config: what a component would refuse is refused first, under the conf
 
     it("an on-premises CIDR listed twice (RegistryEndpoints threw: listed twice)", () => {
         expectIssue(
-            merge(customer(), "endpoints", {
+            merge(customerConfig(), "endpoints", {
                 onPremisesCidrs: ["192.168.0.0/16", "192.168.0.0/16"],
             }),
             `${P}:endpoints.onPremisesCidrs[1]`,
@@ -115,7 +72,7 @@ describe("config: what a component would refuse is refused first, under the conf
     });
 
     it("0.0.0.0/0 with allowWorldIngress and a Resolver endpoint (EcrPrivateDns threw)", () => {
-        const raw = merge(idc(), "endpoints", {
+        const raw = merge(idcConfig(), "endpoints", {
             onPremisesCidrs: ["0.0.0.0/0"],
             allowWorldIngress: true,
         });
@@ -130,7 +87,7 @@ describe("config: what a component would refuse is refused first, under the conf
 
     it("an S3 object ARN the endpoint policy refuses (RegistryEndpoints threw)", () => {
         expectIssue(
-            merge(customer(), "endpoints", {
+            merge(customerConfig(), "endpoints", {
                 s3AdditionalResources: ["arn:aws:s3:::my-bucket/ok/*", "arn:aws:s3:::a/x"],
             }),
             `${P}:endpoints.s3AdditionalResources[1]`,
@@ -140,22 +97,22 @@ describe("config: what a component would refuse is refused first, under the conf
 
     it("Fargate CPU and memory that do not go together (NlpService threw)", () => {
         expectIssue(
-            merge(customer(), "nlp", { cpu: 1024, memory: 1000 }),
+            merge(customerConfig(), "nlp", { cpu: 1024, memory: 1000 }),
             `${P}:nlp.memory`,
             /^1000 MiB does not go with nlp\.cpu 1024 on Fargate \(allowed: 2048, 3072/,
         );
         expectIssue(
-            merge(customer(), "nlp", { cpu: 1000 }),
+            merge(customerConfig(), "nlp", { cpu: 1000 }),
             `${P}:nlp.cpu`,
             /^1000 is not a Fargate task CPU size \(one of 256, 512, 1024/,
         );
         expectIssue(
-            merge(customer(), "nlp", { cpu: 512, memory: 2048 }),
+            merge(customerConfig(), "nlp", { cpu: 512, memory: 2048 }),
             `${P}:nlp.cpu`,
             /less than the 768 CPU units the 3 containers reserve/,
         );
         expectIssue(
-            merge(customer(), "nlp", { cpu: 1024, memory: 2048 }),
+            merge(customerConfig(), "nlp", { cpu: 1024, memory: 2048 }),
             `${P}:nlp.memory`,
             /less than the 3072 MiB the 3 containers reserve/,
         );
@@ -174,7 +131,7 @@ describe("config: what a component would refuse is refused first, under the conf
 
     it("an ACM certificate in another region than the load balancer (AWS refuses the listener)", () => {
         expectIssue(
-            merge(customer(), "nlp", {
+            merge(customerConfig(), "nlp", {
                 certificateArn: "arn:aws:acm:us-east-1:444455556666:certificate/12345678-90ab",
             }),
             `${P}:nlp.certificateArn`,
@@ -218,7 +175,9 @@ describe("config: what a component would refuse is refused first, under the conf
 
     it("an NLP service whose vendor stack is the stack itself", () => {
         expectIssue(
-            merge(customer(), "nlp", { vendorStack: "organization/ecr-private-access/customer" }),
+            merge(customerConfig(), "nlp", {
+                vendorStack: "organization/ecr-private-access/customer",
+            }),
             `${P}:nlp.vendorStack`,
             /is this stack itself/,
             "customer",
@@ -230,7 +189,7 @@ describe("config: what a component would refuse is refused first, under the conf
         const raw = merge(vendor(), "repositories", {
             names: Array.from({ length: 101 }, (_, i) => `app-${i}`),
         });
-        const issues = issuesOf(raw);
+        const issues = configIssues(raw);
         expect(issues.map((i) => i.key).every((k) => k.startsWith(`${P}:repositories`))).to.equal(
             true,
         );
@@ -260,7 +219,7 @@ describe("config: what a component would refuse is refused first, under the conf
 
 describe("config: namespaces and keys", () => {
     it("an unknown namespace is an error with a did-you-mean (ecr-private-acess:dns was ignored and DNS silently off)", () => {
-        const raw = idc();
+        const raw = idcConfig();
         delete raw[`${P}:dns`];
         raw["ecr-private-acess:dns"] = obj({});
         expectIssue(
@@ -271,7 +230,7 @@ describe("config: namespaces and keys", () => {
     });
 
     it("an unknown namespace far from any known one names the known ones", () => {
-        const raw = customer();
+        const raw = customerConfig();
         raw["awz:region"] = "us-west-2";
         raw["kubernetes:context"] = "x";
         expectIssue(raw, "awz:region", /did you mean aws:region\?/);
@@ -283,18 +242,18 @@ describe("config: namespaces and keys", () => {
     });
 
     it("a misspelt AWS provider setting (aws:regoin) is an error; the provider's real settings pass", () => {
-        const raw = customer();
+        const raw = customerConfig();
         raw["aws:regoin"] = "us-west-2";
         raw["aws:defaultTags"] = obj({ tags: { team: "x" } });
         raw["aws:skipMetadataApiCheck"] = "true";
         raw["pulumi:tags"] = obj({ a: "b" });
-        const issues = issuesOf(raw);
+        const issues = configIssues(raw);
         expect(issues.map((i) => i.key)).to.deep.equal(["aws:regoin"]);
         expect(issues[0].message).to.match(/did you mean aws:region\?/);
     });
 
     it("a misspelt project key and block field get a did-you-mean", () => {
-        const raw = customer();
+        const raw = customerConfig();
         raw[`${P}:netwrok`] = obj({});
         merge(raw, "network", { azcount: 2 });
         expectIssue(raw, `${P}:netwrok`, /did you mean ecr-private-access:network\?$/);
@@ -330,9 +289,9 @@ describe("config: namespaces and keys", () => {
 
 describe("config: secrets must be secrets", () => {
     it("a plain-text nlpApiKey is refused with the exact pulumi config set --secret command", () => {
-        const raw = customer();
+        const raw = customerConfig();
         raw[`${P}:nlpApiKey`] = "hunter2";
-        const issue = issuesOf(raw, "customer").find((i) => i.key === `${P}:nlpApiKey`);
+        const issue = configIssues(raw, "customer").find((i) => i.key === `${P}:nlpApiKey`);
         expect(issue?.message).to.contain(
             "pulumi config set --secret --stack customer ecr-private-access:nlpApiKey",
         );
@@ -341,7 +300,7 @@ describe("config: secrets must be secrets", () => {
     });
 
     it("the same key stored encrypted passes", () => {
-        const raw = customer();
+        const raw = customerConfig();
         raw[`${P}:nlpApiKey`] = "[secret]";
         expect(() =>
             parseStackConfig(raw, "customer", { secretKeys: [`${P}:nlpApiKey`] }),
@@ -363,23 +322,26 @@ describe("config: AWS quotas the plan can see", () => {
 
     it("more than 60 inbound rules on the endpoints' security group (200 on-premises CIDRs planned green)", () => {
         expectIssue(
-            merge(customer(), "endpoints", { onPremisesCidrs: cidrs(200) }),
+            merge(customerConfig(), "endpoints", { onPremisesCidrs: cidrs(200) }),
             `${P}:endpoints.onPremisesCidrs`,
             /201 inbound rules .* AWS allows 60 \("Inbound or outbound rules per security group", the default\)\. .*L-0EA8095F.*quotas\.securityGroupRulesPerGroup/,
         );
         // 59 CIDRs and the VPC: exactly 60 rules, accepted.
         expect(() =>
-            parseStackConfig(merge(customer(), "endpoints", { onPremisesCidrs: cidrs(59) }), "t"),
+            parseStackConfig(
+                merge(customerConfig(), "endpoints", { onPremisesCidrs: cidrs(59) }),
+                "t",
+            ),
         ).to.not.throw();
         expectIssue(
-            merge(customer(), "endpoints", { onPremisesCidrs: cidrs(60) }),
+            merge(customerConfig(), "endpoints", { onPremisesCidrs: cidrs(60) }),
             `${P}:endpoints.onPremisesCidrs`,
             /61 inbound rules/,
         );
     });
 
     it("the Resolver endpoint's group counts UDP and TCP per CIDR, idc.cidr included", () => {
-        const raw = set(idc(), "network", { cidr: "10.0.0.0/16", azCount: 2 });
+        const raw = set(idcConfig(), "network", { cidr: "10.0.0.0/16", azCount: 2 });
         merge(raw, "endpoints", { onPremisesCidrs: cidrs(30) });
         set(raw, "dns", { resolverEndpoint: true });
         expectIssue(
@@ -390,7 +352,7 @@ describe("config: AWS quotas the plan can see", () => {
     });
 
     it("a raised quota in the quotas block is used", () => {
-        const raw = merge(customer(), "endpoints", { onPremisesCidrs: cidrs(200) });
+        const raw = merge(customerConfig(), "endpoints", { onPremisesCidrs: cidrs(200) });
         set(raw, "quotas", { securityGroupRulesPerGroup: 250 });
         expect(parseStackConfig(raw, "t").quotas.securityGroupRulesPerGroup).to.equal(250);
         set(raw, "quotas", { securityGroupRulesPerGroup: 150 });
@@ -402,7 +364,7 @@ describe("config: AWS quotas the plan can see", () => {
     });
 
     it("the quotas block refuses fixed limits, unknown keys and values AWS cannot have", () => {
-        const raw = set(customer(), "quotas", {
+        const raw = set(customerConfig(), "quotas", {
             lifecyclePolicyLength: 40000,
             securityGroupRules: 100,
             interfaceEndpointsPerVpc: 0,
@@ -420,13 +382,13 @@ describe("config: AWS quotas the plan can see", () => {
 
     it("interface endpoints per VPC: the derived services count, and a lower quota refuses them", () => {
         // The NLP service adds logs and secretsmanager: ecr.api, ecr.dkr + 2 + ssm = 5.
-        const raw = merge(customer(), "endpoints", { optionalServices: ["ssm"] });
+        const raw = merge(customerConfig(), "endpoints", { optionalServices: ["ssm"] });
         set(raw, "quotas", { interfaceEndpointsPerVpc: 4 });
         expectIssue(raw, `${P}:endpoints.optionalServices`, /needs 5 interface endpoints/);
     });
 
     it("VPC associations per private hosted zone: the IDC VPC counts", () => {
-        const raw = set(idc(), "quotas", { vpcAssociationsPerPrivateHostedZone: 1 });
+        const raw = set(idcConfig(), "quotas", { vpcAssociationsPerPrivateHostedZone: 1 });
         expect(() => parseStackConfig(raw, "t")).to.not.throw();
         expect(resolveQuotas({}).vpcAssociationsPerPrivateHostedZone).to.equal(300);
     });
@@ -449,7 +411,7 @@ describe("config: AWS quotas the plan can see", () => {
     it("an ECR endpoint policy over 20,480 characters (many registry accounts)", () => {
         const accounts = Array.from({ length: 400 }, (_, i) => String(200000000000 + i));
         expectIssue(
-            merge(customer(), "endpoints", { registryAccounts: accounts }),
+            merge(customerConfig(), "endpoints", { registryAccounts: accounts }),
             `${P}:endpoints.registryAccounts`,
             /ECR endpoints' policy \d{5} characters.*AWS allows 20,480/,
         );

@@ -1,8 +1,6 @@
 import { expect } from "chai";
 import { ConfigError, parseStackConfig } from "../../src/config";
-
-const P = "ecr-private-access";
-const obj = (v: unknown) => JSON.stringify(v);
+import { obj, P } from "../helpers/stackConfig";
 
 /** The shipped vendor stack's shape. */
 function vendor(repositories: Record<string, unknown> = {}): Record<string, string> {

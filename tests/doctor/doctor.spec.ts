@@ -14,9 +14,11 @@ import { renderUnbound } from "../../src/dns/onprem";
 import { onPremRecordSet } from "../../src/dns/records";
 import { main } from "../../tools/doctor/cli";
 import { runDoctor } from "../../tools/doctor/doctor";
-import { DoctorOptions, DoctorResult, StepResult } from "../../tools/doctor/types";
+import { DoctorOptions, DoctorResult } from "../../tools/doctor/types";
 import { haveTool, RunningDnsServer, startUnbound } from "../helpers/dnsServers";
+import { brief, step } from "../helpers/doctorResult";
 import { Ca, makeCa, makeLeaf, makeSelfSigned, removePki } from "../helpers/pki";
+import { caCertDir, skopeoPush } from "../helpers/skopeo";
 import {
     RunningHttps,
     RunningRegistry,
@@ -75,25 +77,6 @@ function unboundConf(variant: "good" | "removed" | "a-record"): {
         '    local-zone: "idc.internal." static',
     ];
     return { confSnippet: `${snippet}\n${closed.join("\n")}\n`, extraLocalData };
-}
-
-function runCmd(bin: string, args: string[], timeoutMs: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-        execFile(bin, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-            if (err) reject(new Error(`${bin} ${args.join(" ")}: ${err.message}\n${stderr}`));
-            else resolve(stdout);
-        });
-    });
-}
-
-function brief(r: DoctorResult): Pick<StepResult, "id" | "status" | "summary">[] {
-    return r.steps.map(({ id, status, summary }) => ({ id, status, summary }));
-}
-
-function step(r: DoctorResult, id: string): StepResult {
-    const s = r.steps.find((x) => x.id === id);
-    if (!s) throw new Error(`no step ${id} in ${JSON.stringify(brief(r))}`);
-    return s;
 }
 
 describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function () {
@@ -159,25 +142,10 @@ describe("doctor (real Unbound, docker-registry, skopeo on loopback)", function 
         // Push a real image with a real client (skopeo), over TLS, with htpasswd credentials.
         const layout = path.join(work, "oci");
         ({ layerDigest } = writeOciLayout(layout, "v1"));
-        const certDir = path.join(work, "certs.d");
-        fs.mkdirSync(certDir);
-        fs.copyFileSync(ca.certFile, path.join(certDir, "ca.crt"));
-        await runCmd(
-            "skopeo",
-            [
-                "--insecure-policy",
-                "copy",
-                "--retry-times",
-                "0",
-                "--dest-cert-dir",
-                certDir,
-                "--dest-creds",
-                `${USER}:${PASSWORD}`,
-                `oci:${layout}:v1`,
-                `docker://127.0.0.1:${registry.port}/${IMAGE}`,
-            ],
-            30000,
-        );
+        await skopeoPush(`oci:${layout}:v1`, `docker://127.0.0.1:${registry.port}/${IMAGE}`, {
+            certDir: caCertDir(ca, work),
+            creds: `${USER}:${PASSWORD}`,
+        });
 
         // Same images, blobs redirected to the bucket's global host.
         globalRedirectRegistry = await startRegistry({

@@ -4,20 +4,15 @@
  * only on that namespace's loopback), see tests/helpers/scenarios/publicAddress.ts.
  */
 import { expect } from "chai";
-import { DoctorResult, StepResult } from "../../tools/doctor/types";
+import { DoctorResult } from "../../tools/doctor/types";
 import { haveTool } from "../helpers/dnsServers";
+import { step } from "../helpers/doctorResult";
 import { netnsUnavailable, runInNetns } from "../helpers/netns";
 
 type Result = Record<"public" | "allowPublic" | "publicLayer", DoctorResult>;
 
 const HOST = "123456789012.dkr.ecr.us-west-2.amazonaws.com";
 const LAYER_HOST = "prod-us-west-2-starport-layer-bucket.s3.us-west-2.amazonaws.com";
-
-function step(r: DoctorResult, id: string): StepResult {
-    const s = r.steps.find((x) => x.id === id);
-    if (!s) throw new Error(`no step ${id} in ${JSON.stringify(r.steps.map((x) => x.id))}`);
-    return s;
-}
 
 describe("doctor: ECR names on a public address (own network namespace)", function () {
     this.timeout(120000);

@@ -13,16 +13,17 @@
  * nothing.
  */
 import { expect } from "chai";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderUnbound } from "../../src/dns/onprem";
 import { onPremRecordSet } from "../../src/dns/records";
 import { cacheMissHint, runDoctor } from "../../tools/doctor/doctor";
-import { DoctorOptions, DoctorResult, StepResult } from "../../tools/doctor/types";
+import { DoctorOptions } from "../../tools/doctor/types";
 import { freePort, haveTool, RunningDnsServer, startUnbound } from "../helpers/dnsServers";
+import { step } from "../helpers/doctorResult";
 import { Ca, makeCa, makeLeaf, makeSelfSigned, removePki } from "../helpers/pki";
+import { caCertDir, skopeoPull, skopeoPush } from "../helpers/skopeo";
 import { RunningProxy, startNginxHttp } from "../helpers/proxyServers";
 import {
     RunningHttps,
@@ -50,21 +51,6 @@ const UPSTREAM_IMAGE = "library/hello:v1";
 const CACHED_IMAGE = `${PREFIX}/${UPSTREAM_IMAGE}`;
 
 const TOOLS = ["unbound", "docker-registry", "skopeo", "nginx", "htpasswd", "openssl"];
-
-function runCmd(bin: string, args: string[], timeoutMs: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-        execFile(bin, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-            if (err) reject(new Error(`${bin} ${args.join(" ")}: ${err.message}\n${stderr}`));
-            else resolve(stdout);
-        });
-    });
-}
-
-function step(r: DoctorResult, id: string): StepResult {
-    const s = r.steps.find((x) => x.id === id);
-    if (!s) throw new Error(`no step ${id} in ${JSON.stringify(r.steps.map((x) => x.id))}`);
-    return s;
-}
 
 /** Waits (bounded) until `check` holds; the proxy stores a blob in the background. */
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -176,26 +162,16 @@ describe("pull-through cache on loopback (docker-registry proxy mode, nginx, sko
         });
         stops.push(() => upstream.stop());
 
-        certDir = path.join(work, "certs.d");
-        fs.mkdirSync(certDir);
-        fs.copyFileSync(ca.certFile, path.join(certDir, "ca.crt"));
+        certDir = caCertDir(ca, work);
         const layout = path.join(work, "oci");
         ({ layerDigest } = writeOciLayout(layout, "v1"));
-        await runCmd(
-            "skopeo",
-            [
-                "--insecure-policy",
-                "copy",
-                "--retry-times",
-                "0",
-                "--dest-cert-dir",
+        await skopeoPush(
+            `oci:${layout}:v1`,
+            `docker://127.0.0.1:${upstream.port}/${UPSTREAM_IMAGE}`,
+            {
                 certDir,
-                "--dest-creds",
-                `${UPSTREAM_USER}:${UPSTREAM_TOKEN}`,
-                `oci:${layout}:v1`,
-                `docker://127.0.0.1:${upstream.port}/${UPSTREAM_IMAGE}`,
-            ],
-            30000,
+                creds: `${UPSTREAM_USER}:${UPSTREAM_TOKEN}`,
+            },
         );
 
         // ECR's name mapping: <prefix>/<upstream path> in the cache is <upstream path> upstream.
@@ -279,22 +255,10 @@ describe("pull-through cache on loopback (docker-registry proxy mode, nginx, sko
 
     it("skopeo pulls the image through the cache (the warm-up), which keeps it", async () => {
         const out = path.join(work, "pulled");
-        await runCmd(
-            "skopeo",
-            [
-                "--insecure-policy",
-                "copy",
-                "--retry-times",
-                "0",
-                "--src-cert-dir",
-                certDir,
-                "--src-creds",
-                `${ECR_USER}:${ECR_PASSWORD}`,
-                `docker://127.0.0.1:${cache.port}/${CACHED_IMAGE}`,
-                `oci:${out}:v1`,
-            ],
-            30000,
-        );
+        await skopeoPull(`docker://127.0.0.1:${cache.port}/${CACHED_IMAGE}`, `oci:${out}:v1`, {
+            certDir,
+            creds: `${ECR_USER}:${ECR_PASSWORD}`,
+        });
         // The layer skopeo received is the upstream's.
         expect(fs.existsSync(path.join(out, "blobs", "sha256", layerDigest.slice(7)))).to.equal(
             true,

@@ -5,6 +5,7 @@ import {
     imageRepositoryArn,
     parseEcrImage,
 } from "../../src/ecs/iam";
+import { ecsTasksTrust, executionRoleDocument } from "../helpers/expectedIam";
 
 const OWN = "444455556666.dkr.ecr.us-west-2.amazonaws.com";
 const VENDOR = "111122223333.dkr.ecr.us-west-2.amazonaws.com";
@@ -16,20 +17,7 @@ describe("ECS task roles (src/ecs/iam.ts: the NLP service and the self-hosted re
     it("trust: ECS tasks of this account and region (SourceArn beside SourceAccount)", () => {
         expect(
             ecsTasksTrustPolicy({ accountId: "444455556666", region: "eu-west-1" }),
-        ).to.deep.equal({
-            Version: "2012-10-17",
-            Statement: [
-                {
-                    Effect: "Allow",
-                    Principal: { Service: "ecs-tasks.amazonaws.com" },
-                    Action: "sts:AssumeRole",
-                    Condition: {
-                        ArnLike: { "aws:SourceArn": "arn:aws:ecs:eu-west-1:444455556666:*" },
-                        StringEquals: { "aws:SourceAccount": "444455556666" },
-                    },
-                },
-            ],
-        });
+        ).to.deep.equal(ecsTasksTrust("444455556666", "eu-west-1"));
     });
 
     it("parses ECR references: tag, digest, namespaces; nothing for other registries", () => {
@@ -68,42 +56,16 @@ describe("ECS task roles (src/ecs/iam.ts: the NLP service and the self-hosted re
                 logGroupArn: LOG_GROUP,
                 secretArns: [SECRET],
             }),
-        ).to.deep.equal({
-            Version: "2012-10-17",
-            Statement: [
-                {
-                    Sid: "EcrLogin",
-                    Effect: "Allow",
-                    Action: "ecr:GetAuthorizationToken",
-                    Resource: "*",
-                },
-                {
-                    Sid: "PullTaskImages",
-                    Effect: "Allow",
-                    Action: [
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:BatchGetImage",
-                        "ecr:GetDownloadUrlForLayer",
-                    ],
-                    Resource: [
-                        "arn:aws:ecr:us-west-2:111122223333:repository/rake-app",
-                        "arn:aws:ecr:us-west-2:444455556666:repository/nlp-client",
-                    ],
-                },
-                {
-                    Sid: "WriteTaskLogs",
-                    Effect: "Allow",
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    Resource: `${LOG_GROUP}:log-stream:*`,
-                },
-                {
-                    Sid: "ReadTaskSecrets",
-                    Effect: "Allow",
-                    Action: "secretsmanager:GetSecretValue",
-                    Resource: SECRET,
-                },
-            ],
-        });
+        ).to.deep.equal(
+            executionRoleDocument({
+                repositories: [
+                    "arn:aws:ecr:us-west-2:111122223333:repository/rake-app",
+                    "arn:aws:ecr:us-west-2:444455556666:repository/nlp-client",
+                ],
+                logGroupArn: LOG_GROUP,
+                secrets: SECRET,
+            }),
+        );
     });
 
     it("no ECR statement at all when no image is in ECR (public tasks pulling public images)", () => {
@@ -138,36 +100,13 @@ describe("ECS task roles (src/ecs/iam.ts: the NLP service and the self-hosted re
         };
 
         it("pulls exactly its image's repository, writes its log streams, reads exactly its two secrets; no KMS grant under aws/secretsmanager", () => {
-            expect(executionRolePolicy(base).Statement).to.deep.equal([
-                {
-                    Sid: "EcrLogin",
-                    Effect: "Allow",
-                    Action: "ecr:GetAuthorizationToken",
-                    Resource: "*",
-                },
-                {
-                    Sid: "PullTaskImages",
-                    Effect: "Allow",
-                    Action: [
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:BatchGetImage",
-                        "ecr:GetDownloadUrlForLayer",
-                    ],
-                    Resource: "arn:aws:ecr:us-east-1:123456789012:repository/mirror/registry",
-                },
-                {
-                    Sid: "WriteTaskLogs",
-                    Effect: "Allow",
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    Resource: `${LOGS}:log-stream:*`,
-                },
-                {
-                    Sid: "ReadTaskSecrets",
-                    Effect: "Allow",
-                    Action: "secretsmanager:GetSecretValue",
-                    Resource: [CONFIG, TLS],
-                },
-            ]);
+            expect(executionRolePolicy(base).Statement).to.deep.equal(
+                executionRoleDocument({
+                    repositories: "arn:aws:ecr:us-east-1:123456789012:repository/mirror/registry",
+                    logGroupArn: LOGS,
+                    secrets: [CONFIG, TLS],
+                }).Statement,
+            );
         });
 
         it("a pull-through cache image: pull, import and create on exactly the cache path", () => {

@@ -5,12 +5,12 @@
  * secret values the test supplies (by ARN, with ECS's `<arn>:<json key>::`
  * form). Loopback only, bounded in time; `stop()` is idempotent.
  */
-import { ChildProcess, spawn } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { stopper } from "./process";
+import { waitForTcp } from "./registryServer";
 
 export interface EcsContainer {
     name: string;
@@ -110,43 +110,10 @@ export async function startContainer(opts: StartOptions): Promise<RunningContain
         stop: stopper(child, dir),
     };
     try {
-        await waitForPort(opts.port, child, opts.timeoutMs ?? 15000, () => output);
+        await waitForTcp("127.0.0.1", opts.port, child, opts.timeoutMs ?? 15000, () => output);
     } catch (e) {
         await running.stop();
         throw e;
     }
     return running;
-}
-
-async function waitForPort(
-    port: number,
-    child: ChildProcess,
-    timeoutMs: number,
-    logs: () => string,
-): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (child.exitCode !== null || child.signalCode !== null) {
-            throw new Error(`the container exited early (code ${child.exitCode}):\n${logs()}`);
-        }
-        const up = await new Promise<boolean>((resolve) => {
-            const s = net.connect({ host: "127.0.0.1", port });
-            const timer = setTimeout(() => {
-                s.destroy();
-                resolve(false);
-            }, 500);
-            s.once("connect", () => {
-                clearTimeout(timer);
-                s.destroy();
-                resolve(true);
-            });
-            s.once("error", () => {
-                clearTimeout(timer);
-                resolve(false);
-            });
-        });
-        if (up) return;
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms:\n${logs()}`);
 }

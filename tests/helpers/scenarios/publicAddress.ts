@@ -11,14 +11,13 @@
  *    bucket host public.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { execFileSync } from "child_process";
 import { runDoctor } from "../../../tools/doctor/doctor";
 import { startUnbound } from "../dnsServers";
-import { scenarioResult } from "../netns";
-import { makeCa, makeLeaf, removePki } from "../pki";
+import { runScenario } from "../netns";
+import { makeLeaf } from "../pki";
 import { startRegistry, startStorageServer, writeOciLayout } from "../registryServer";
+import { caCertDir, skopeoPush } from "../skopeo";
 
 const REGION = "us-west-2";
 const HOST = `123456789012.dkr.ecr.${REGION}.amazonaws.com`;
@@ -31,122 +30,93 @@ const PUBLIC_STORAGE = "203.0.113.11";
 const USER = "alice";
 const PASSWORD = "correct-horse-battery";
 
-async function main(): Promise<void> {
-    const stops: (() => Promise<void>)[] = [];
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-public-"));
-    const ca = makeCa();
-    try {
-        const rootDir = path.join(work, "storage");
-        fs.mkdirSync(rootDir);
-        const storage = await startStorageServer({
-            ...makeLeaf(ca, [LAYER_HOST]),
+runScenario("netns-public-", async ({ work, ca, stops }) => {
+    const rootDir = path.join(work, "storage");
+    fs.mkdirSync(rootDir);
+    const storage = await startStorageServer({
+        ...makeLeaf(ca, [LAYER_HOST]),
+        rootDir,
+        listen: { host: PUBLIC_STORAGE, port: 443 },
+    });
+    stops.push(() => storage.stop());
+    // The same registry (one storage root) on the public address and on
+    // loopback, where the private case's endpoint names point.
+    const cert = makeLeaf(ca, [HOST, PUBLIC_REGISTRY]);
+    for (const host of [PUBLIC_REGISTRY, "127.0.0.1"]) {
+        const registry = await startRegistry({
+            ...cert,
             rootDir,
-            listen: { host: PUBLIC_STORAGE, port: 443 },
+            auth: { htpasswd: { users: { [USER]: PASSWORD } } },
+            redirectBaseUrl: `https://${LAYER_HOST}`,
+            listen: { host, port: 443 },
         });
-        stops.push(() => storage.stop());
-        // The same registry (one storage root) on the public address and on
-        // loopback, where the private case's endpoint names point.
-        const cert = makeLeaf(ca, [HOST, PUBLIC_REGISTRY]);
-        for (const host of [PUBLIC_REGISTRY, "127.0.0.1"]) {
-            const registry = await startRegistry({
-                ...cert,
-                rootDir,
-                auth: { htpasswd: { users: { [USER]: PASSWORD } } },
-                redirectBaseUrl: `https://${LAYER_HOST}`,
-                listen: { host, port: 443 },
-            });
-            stops.push(() => registry.stop());
-        }
-        const layout = path.join(work, "oci");
-        writeOciLayout(layout, "v1");
-        const certDir = path.join(work, "certs.d");
-        fs.mkdirSync(certDir);
-        fs.copyFileSync(ca.certFile, path.join(certDir, "ca.crt"));
-        execFileSync(
-            "skopeo",
-            [
-                "--insecure-policy",
-                "copy",
-                "--retry-times",
-                "0",
-                "--dest-cert-dir",
-                certDir,
-                "--dest-creds",
-                `${USER}:${PASSWORD}`,
-                `oci:${layout}:v1`,
-                `docker://${PUBLIC_REGISTRY}/team/app:v1`,
-            ],
-            { timeout: 30000, stdio: ["ignore", "ignore", "pipe"] },
-        );
-
-        // What the internet's DNS says: the ECR names on public addresses.
-        const publicDns = await startUnbound({
-            // Names nobody configured are NXDOMAIN, missing types NODATA (no upstream here).
-            confSnippet: 'server:\n    local-zone: "amazonaws.com." static',
-            extraLocalData: [
-                `${HOST}. 60 IN A ${PUBLIC_REGISTRY}`,
-                `${API_HOST}. 60 IN A 203.0.113.12`,
-                `${LAYER_HOST}. 60 IN A ${PUBLIC_STORAGE}`,
-            ],
-        });
-        stops.push(() => publicDns.stop());
-        // The data centre's DNS with the ECR records but not the layer host's.
-        const privateDns = await startUnbound({
-            confSnippet: [
-                "server:",
-                `    local-zone: "${API_HOST}." redirect`,
-                `    local-data: "${API_HOST}. 60 IN CNAME ${API_VPCE}."`,
-                `    local-zone: "dkr.ecr.${REGION}.amazonaws.com." redirect`,
-                `    local-data: "dkr.ecr.${REGION}.amazonaws.com. 60 IN CNAME ${DKR_VPCE}."`,
-                '    local-zone: "amazonaws.com." static',
-            ].join("\n"),
-            extraLocalData: [
-                `${DKR_VPCE}. 60 IN A 127.0.0.1`,
-                `${API_VPCE}. 60 IN A 127.0.0.1`,
-                `${LAYER_HOST}. 60 IN A ${PUBLIC_STORAGE}`,
-            ],
-        });
-        stops.push(() => privateDns.stop());
-
-        const base = {
-            host: HOST,
-            port: 443,
-            caPem: ca.certPem,
-            timeoutMs: 3000,
-            dockerConfigPath: path.join(work, "none.json"),
-        };
-        const atPublic = `127.0.0.1:${publicDns.port}`;
-        const result = {
-            public: await runDoctor({
-                ...base,
-                dnsServer: atPublic,
-                username: USER,
-                password: PASSWORD,
-            }),
-            allowPublic: await runDoctor({
-                ...base,
-                dnsServer: atPublic,
-                username: USER,
-                password: PASSWORD,
-                image: "team/app:v1",
-                allowPublic: true,
-            }),
-            publicLayer: await runDoctor({
-                ...base,
-                dnsServer: `127.0.0.1:${privateDns.port}`,
-                username: USER,
-                password: PASSWORD,
-            }),
-        };
-        scenarioResult(result);
-    } finally {
-        for (const stop of stops.reverse()) await stop().catch(() => undefined);
-        removePki(ca.dir);
-        fs.rmSync(work, { recursive: true, force: true });
+        stops.push(() => registry.stop());
     }
-}
+    const layout = path.join(work, "oci");
+    writeOciLayout(layout, "v1");
+    await skopeoPush(`oci:${layout}:v1`, `docker://${PUBLIC_REGISTRY}/team/app:v1`, {
+        certDir: caCertDir(ca, work),
+        creds: `${USER}:${PASSWORD}`,
+    });
 
-main().catch((e) => {
-    process.stderr.write(`${(e as Error).stack ?? e}\n`);
-    process.exitCode = 1;
+    // What the internet's DNS says: the ECR names on public addresses.
+    const publicDns = await startUnbound({
+        // Names nobody configured are NXDOMAIN, missing types NODATA (no upstream here).
+        confSnippet: 'server:\n    local-zone: "amazonaws.com." static',
+        extraLocalData: [
+            `${HOST}. 60 IN A ${PUBLIC_REGISTRY}`,
+            `${API_HOST}. 60 IN A 203.0.113.12`,
+            `${LAYER_HOST}. 60 IN A ${PUBLIC_STORAGE}`,
+        ],
+    });
+    stops.push(() => publicDns.stop());
+    // The data centre's DNS with the ECR records but not the layer host's.
+    const privateDns = await startUnbound({
+        confSnippet: [
+            "server:",
+            `    local-zone: "${API_HOST}." redirect`,
+            `    local-data: "${API_HOST}. 60 IN CNAME ${API_VPCE}."`,
+            `    local-zone: "dkr.ecr.${REGION}.amazonaws.com." redirect`,
+            `    local-data: "dkr.ecr.${REGION}.amazonaws.com. 60 IN CNAME ${DKR_VPCE}."`,
+            '    local-zone: "amazonaws.com." static',
+        ].join("\n"),
+        extraLocalData: [
+            `${DKR_VPCE}. 60 IN A 127.0.0.1`,
+            `${API_VPCE}. 60 IN A 127.0.0.1`,
+            `${LAYER_HOST}. 60 IN A ${PUBLIC_STORAGE}`,
+        ],
+    });
+    stops.push(() => privateDns.stop());
+
+    const base = {
+        host: HOST,
+        port: 443,
+        caPem: ca.certPem,
+        timeoutMs: 3000,
+        dockerConfigPath: path.join(work, "none.json"),
+    };
+    const atPublic = `127.0.0.1:${publicDns.port}`;
+    const result = {
+        public: await runDoctor({
+            ...base,
+            dnsServer: atPublic,
+            username: USER,
+            password: PASSWORD,
+        }),
+        allowPublic: await runDoctor({
+            ...base,
+            dnsServer: atPublic,
+            username: USER,
+            password: PASSWORD,
+            image: "team/app:v1",
+            allowPublic: true,
+        }),
+        publicLayer: await runDoctor({
+            ...base,
+            dnsServer: `127.0.0.1:${privateDns.port}`,
+            username: USER,
+            password: PASSWORD,
+        }),
+    };
+    return result;
 });

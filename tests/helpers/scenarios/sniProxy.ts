@@ -12,18 +12,17 @@
  * redirect to the layer host, through the proxy too), the doctor, and TLS
  * probes by server name.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import { runDoctor } from "../../../tools/doctor/doctor";
 import { DoctorResult } from "../../../tools/doctor/types";
 import { startUnbound } from "../dnsServers";
-import { scenarioInput, scenarioResult } from "../netns";
-import { makeCa, makeLeaf, removePki } from "../pki";
+import { runScenario, scenarioInput } from "../netns";
+import { makeLeaf } from "../pki";
 import { haproxyCheck, nginxCheck, RunningProxy, startHaproxy, startNginx } from "../proxyServers";
 import { startRegistry, startStorageServer, writeOciLayout } from "../registryServer";
+import { caCertDir, skopeoPull, skopeoPush } from "../skopeo";
 
 export interface SniProxyInput {
     haproxyCfg: string;
@@ -68,133 +67,94 @@ function probe(ip: string, port: number, servername: string, ca: string): Promis
     });
 }
 
-async function main(): Promise<void> {
-    const input = scenarioInput<SniProxyInput>();
-    const stops: (() => Promise<void>)[] = [];
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "netns-proxy-"));
-    const ca = makeCa();
-    try {
-        await startUnbound({
-            listen: { host: "127.0.0.53", port: 53 },
-            confSnippet: 'server:\n    local-zone: "amazonaws.com." static',
-            extraLocalData: [
-                `${input.dkrVpce}. 60 IN A 127.0.0.2`,
-                `${input.layerTarget}. 60 IN A 127.0.0.3`,
-                `${input.apiVpce}. 60 IN A 127.0.0.4`,
-            ],
-        }).then((s) => stops.push(() => s.stop()));
-        const rootDir = path.join(work, "storage");
-        fs.mkdirSync(rootDir);
-        const storage = await startStorageServer({
-            ...makeLeaf(ca, [input.layerHost]),
-            rootDir,
-            listen: { host: "127.0.0.3", port: 443 },
-        });
-        stops.push(() => storage.stop());
-        const api = await startStorageServer({
-            ...makeLeaf(ca, [input.apiHost]),
-            rootDir: work,
-            listen: { host: "127.0.0.4", port: 443 },
-        });
-        stops.push(() => api.stop());
-        const registry = await startRegistry({
-            ...makeLeaf(ca, [input.registryHost]),
-            rootDir,
-            auth: { htpasswd: { users: { [USER]: PASSWORD } } },
-            redirectBaseUrl: `https://${input.layerHost}`,
-            listen: { host: "127.0.0.2", port: 443 },
-        });
-        stops.push(() => registry.stop());
+const input = scenarioInput<SniProxyInput>();
 
-        const layout = path.join(work, "oci");
-        writeOciLayout(layout, "v1");
-        const certDir = path.join(work, "certs.d");
-        fs.mkdirSync(certDir);
-        fs.copyFileSync(ca.certFile, path.join(certDir, "ca.crt"));
-        const image = `docker://${input.registryHost}/team/app:v1`;
-        // Asynchronous: the storage and api stand-ins answer from this process's event loop.
-        const skopeo = (args: string[]) =>
-            new Promise<void>((resolve, reject) =>
-                execFile(
-                    "skopeo",
-                    ["--insecure-policy", "copy", "--retry-times", "0", ...args],
-                    { timeout: 30000 },
-                    (err, _out, stderr) =>
-                        err ? reject(new Error(`skopeo ${args.join(" ")}: ${stderr}`)) : resolve(),
-                ),
-            );
+runScenario("netns-proxy-", async ({ work, ca, stops }) => {
+    await startUnbound({
+        listen: { host: "127.0.0.53", port: 53 },
+        confSnippet: 'server:\n    local-zone: "amazonaws.com." static',
+        extraLocalData: [
+            `${input.dkrVpce}. 60 IN A 127.0.0.2`,
+            `${input.layerTarget}. 60 IN A 127.0.0.3`,
+            `${input.apiVpce}. 60 IN A 127.0.0.4`,
+        ],
+    }).then((s) => stops.push(() => s.stop()));
+    const rootDir = path.join(work, "storage");
+    fs.mkdirSync(rootDir);
+    const storage = await startStorageServer({
+        ...makeLeaf(ca, [input.layerHost]),
+        rootDir,
+        listen: { host: "127.0.0.3", port: 443 },
+    });
+    stops.push(() => storage.stop());
+    const api = await startStorageServer({
+        ...makeLeaf(ca, [input.apiHost]),
+        rootDir: work,
+        listen: { host: "127.0.0.4", port: 443 },
+    });
+    stops.push(() => api.stop());
+    const registry = await startRegistry({
+        ...makeLeaf(ca, [input.registryHost]),
+        rootDir,
+        auth: { htpasswd: { users: { [USER]: PASSWORD } } },
+        redirectBaseUrl: `https://${input.layerHost}`,
+        listen: { host: "127.0.0.2", port: 443 },
+    });
+    stops.push(() => registry.stop());
 
-        const runs: Record<string, ProxyRun> = {};
-        for (const kind of ["haproxy", "nginx"] as const) {
-            const check =
-                kind === "haproxy"
-                    ? await haproxyCheck(input.haproxyCfg)
-                    : await nginxCheck(input.nginxStream);
-            const proxy: RunningProxy =
-                kind === "haproxy"
-                    ? await startHaproxy(input.haproxyCfg, input.proxy)
-                    : await startNginx(input.nginxStream, input.proxy);
-            try {
-                let pushed: boolean | undefined;
-                if (kind === "haproxy") {
-                    await skopeo([
-                        "--dest-cert-dir",
-                        certDir,
-                        "--dest-creds",
-                        `${USER}:${PASSWORD}`,
-                        `oci:${layout}:v1`,
-                        image,
-                    ]);
-                    pushed = true;
-                }
-                const pulled = path.join(work, `pulled-${kind}`);
-                await skopeo([
-                    "--src-cert-dir",
-                    certDir,
-                    "--src-creds",
-                    `${USER}:${PASSWORD}`,
-                    image,
-                    `dir:${pulled}`,
-                ]);
-                const doctor = await runDoctor({
-                    host: input.registryHost,
-                    port: 443,
-                    caPem: ca.certPem,
-                    timeoutMs: 3000,
-                    username: USER,
-                    password: PASSWORD,
-                    image: "team/app:v1",
-                    allowAlias: true,
-                    dockerConfigPath: path.join(work, "none.json"),
-                });
-                runs[kind] = {
-                    check,
-                    pushed,
-                    pulledLayerFiles: fs.readdirSync(pulled).sort(),
-                    doctor,
-                    apiCertNames: await probe(input.proxy.host, 443, input.apiHost, ca.certPem),
-                    otherName: await probe(
-                        input.proxy.host,
-                        443,
-                        "sts.us-west-2.amazonaws.com",
-                        ca.certPem,
-                    ),
-                };
-            } catch (e) {
-                throw new Error(`${kind}: ${(e as Error).message}\n${proxy.logs()}`);
-            } finally {
-                await proxy.stop();
+    const layout = path.join(work, "oci");
+    writeOciLayout(layout, "v1");
+    const auth = { certDir: caCertDir(ca, work), creds: `${USER}:${PASSWORD}` };
+    const image = `docker://${input.registryHost}/team/app:v1`;
+    // skopeo runs asynchronously: the storage and api stand-ins answer from this process's event loop.
+
+    const runs: Record<string, ProxyRun> = {};
+    for (const kind of ["haproxy", "nginx"] as const) {
+        const check =
+            kind === "haproxy"
+                ? await haproxyCheck(input.haproxyCfg)
+                : await nginxCheck(input.nginxStream);
+        const proxy: RunningProxy =
+            kind === "haproxy"
+                ? await startHaproxy(input.haproxyCfg, input.proxy)
+                : await startNginx(input.nginxStream, input.proxy);
+        try {
+            let pushed: boolean | undefined;
+            if (kind === "haproxy") {
+                await skopeoPush(`oci:${layout}:v1`, image, auth);
+                pushed = true;
             }
+            const pulled = path.join(work, `pulled-${kind}`);
+            await skopeoPull(image, `dir:${pulled}`, auth);
+            const doctor = await runDoctor({
+                host: input.registryHost,
+                port: 443,
+                caPem: ca.certPem,
+                timeoutMs: 3000,
+                username: USER,
+                password: PASSWORD,
+                image: "team/app:v1",
+                allowAlias: true,
+                dockerConfigPath: path.join(work, "none.json"),
+            });
+            runs[kind] = {
+                check,
+                pushed,
+                pulledLayerFiles: fs.readdirSync(pulled).sort(),
+                doctor,
+                apiCertNames: await probe(input.proxy.host, 443, input.apiHost, ca.certPem),
+                otherName: await probe(
+                    input.proxy.host,
+                    443,
+                    "sts.us-west-2.amazonaws.com",
+                    ca.certPem,
+                ),
+            };
+        } catch (e) {
+            throw new Error(`${kind}: ${(e as Error).message}\n${proxy.logs()}`);
+        } finally {
+            await proxy.stop();
         }
-        scenarioResult({ runs, storageRequests: storage.requests.length });
-    } finally {
-        for (const stop of stops.reverse()) await stop().catch(() => undefined);
-        removePki(ca.dir);
-        fs.rmSync(work, { recursive: true, force: true });
     }
-}
-
-main().catch((e) => {
-    process.stderr.write(`${(e as Error).stack ?? e}\n`);
-    process.exitCode = 1;
+    return { runs, storageRequests: storage.requests.length };
 });
