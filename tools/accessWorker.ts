@@ -15,6 +15,9 @@ export type AccessReply =
     | { id: number; markdown: string; errors: { principal: string; message: string }[] }
     | { id: number; failure: string };
 
+// The evaluator loads while the main thread runs the first programs, not with the first matrix.
+require("@cloud-copilot/iam-simulate");
+
 // Every plan is sent once; a later stack names the earlier ones it reads.
 const plans = new Map<string, Plan>();
 

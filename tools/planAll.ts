@@ -136,12 +136,11 @@ async function planAll(args: Args, analyzer: PolicyAnalyzer): Promise<number> {
         failed.add(stack);
         exit = 2;
     };
-    const finish = (i: number, file: string, ms: number, related: string[]) => (plan: Plan) => {
+    const finish = (i: number, file: string, ms: number) => (plan: Plan) => {
         owners.push({ stackFile: file, settings: registrySettings(plan) });
         const dir = path.join(args.outDir, plan.stack);
         const { cost, svgWritten } = writeArtefacts(plan, dir, { deferSvg: true });
         if (svgWritten) pictures.push(svgWritten);
-        access.write(plan, dir, related);
         const mandatory = plan.violations.filter((v) => v.enforcementLevel === "mandatory").length;
         const failedPolicy = hasMandatory(plan.violations);
         if (failedPolicy) exit = Math.max(exit, 1);
@@ -163,6 +162,7 @@ async function planAll(args: Args, analyzer: PolicyAnalyzer): Promise<number> {
     const stacks = files.map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(f))![1]);
     const pool = new ProgramPool(args.jobs ?? defaultJobs(files.length));
     const programMs: number[] = [];
+    const verdicts: Promise<Plan["violations"]>[] = [];
     // Each stack's program starts once the programs of the stacks it references (among these
     // files) have run: their outputs feed its StackReference. Undefined: it was not planned.
     const programs = new Map<string, Promise<Omit<Plan, "violations"> | undefined>>();
@@ -189,6 +189,18 @@ async function planAll(args: Args, analyzer: PolicyAnalyzer): Promise<number> {
                         const { plan, ms } = await pool.run({ stackFile: file, stackOutputs });
                         outputs[plan.stack] = plan.outputs;
                         programMs[i] = ms;
+                        // Its access matrix is computed now too (it needs no verdict); the
+                        // stacks it reads have run before it.
+                        access.write(
+                            { ...plan, violations: [] },
+                            path.join(args.outDir, plan.stack),
+                            refs,
+                        );
+                        // The pack judges it now, while other programs run; the verdicts are
+                        // collected in file order below.
+                        verdicts[i] = (async () =>
+                            judgePlan(plan, analyzer, args, policyConfigOf({ stackFile: file })))();
+                        verdicts[i].catch(() => undefined);
                         return plan;
                     } catch (e) {
                         refuse(i, stack, e);
@@ -197,16 +209,14 @@ async function planAll(args: Args, analyzer: PolicyAnalyzer): Promise<number> {
                 })(),
             );
         }
-        // Judged and written in file order: a consumer's access matrix reads the plans written
-        // before it, and the table does not depend on which worker finished first.
+        // Written in file order: a consumer's access matrix reads the plans written before it,
+        // and the table does not depend on which program or verdict was ready first.
         for (const [i, file] of files.entries()) {
             const plan = await programs.get(stacks[i])!;
             if (!plan) continue;
-            let policy: ReturnType<typeof policyConfigOf>;
             try {
-                policy = policyConfigOf({ stackFile: file });
-                const violations = await judgePlan(plan, analyzer, args, policy);
-                finish(i, file, programMs[i], refsOf(file))({ ...plan, violations });
+                const violations = await verdicts[i];
+                finish(i, file, programMs[i])({ ...plan, violations });
             } catch (e) {
                 refuse(i, stacks[i], e);
             }
