@@ -58,14 +58,17 @@ describe("npm start over many stack files: worker processes", function () {
     };
     after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-    it("uses one worker per core from WORKERS_FROM stack files on, and none below", () => {
+    it("uses a worker per core beyond two from WORKERS_FROM stack files on, and none below", () => {
         expect(WORKERS_FROM).to.equal(8);
-        expect(defaultJobs(4, 2)).to.equal(0);
+        expect(defaultJobs(4, 16)).to.equal(0);
         expect(defaultJobs(7, 16)).to.equal(0);
-        expect(defaultJobs(8, 2)).to.equal(2);
-        expect(defaultJobs(50, 2)).to.equal(2);
+        // This process and the policy pack's already fill two cores.
+        expect(defaultJobs(50, 1)).to.equal(0);
+        expect(defaultJobs(50, 2)).to.equal(0);
+        expect(defaultJobs(50, 3)).to.equal(1);
+        expect(defaultJobs(8, 4)).to.equal(2);
         expect(defaultJobs(9, 16)).to.equal(9);
-        expect(defaultJobs(50, 1)).to.equal(1);
+        expect(defaultJobs(50, 16)).to.equal(14);
     });
 
     it("writes the same artefacts, table and exit code as one process, broken files included", () => {
