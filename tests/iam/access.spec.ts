@@ -15,6 +15,7 @@ import {
 import { registryBucketPolicy, registryTaskRolePolicy } from "../../src/registry/storage";
 import { AccessMatrices, writeAccessMatrix } from "../../tools/artefacts";
 import { planStack, stackFiles } from "../../tools/plan";
+import { planOf, planResource, policyDocument } from "../helpers/planResources";
 
 /**
  * The access matrix of every shipped stack, decided by @cloud-copilot/iam-simulate from the
@@ -144,39 +145,10 @@ function expected(stack: string): Grid {
 /** Every shipped stack, from the stack files: a new one cannot be left out. */
 const SHIPPED = stackFiles(ROOT).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(f))![1]);
 
-let seq = 0;
-function res(
-    type: string,
-    name: string,
-    inputs: Record<string, unknown>,
-    outputs: Record<string, unknown> = {},
-    id = `${name}-id`,
-): PlanResource {
-    seq++;
-    return {
-        urn: `urn:pulumi:test::ecr-private-access::${type}::${name}-${seq}`,
-        id,
-        type,
-        name,
-        inputs,
-        outputs: { ...inputs, ...outputs },
-        dependencies: [],
-        propertyDependencies: {},
-    };
-}
-
-function synthetic(resources: PlanResource[], account = "123456789012"): Plan {
-    return {
-        project: "ecr-private-access",
-        stack: "synthetic",
-        resources,
-        outputs: { accountId: account, region: "us-west-2" },
-        violations: [],
-    };
-}
-
-const doc = (...Statement: Record<string, unknown>[]) =>
-    JSON.stringify({ Version: "2012-10-17", Statement });
+const res = planResource;
+const synthetic = (resources: PlanResource[], account = "123456789012"): Plan =>
+    planOf(resources, { account, region: "us-west-2" });
+const doc = policyDocument;
 const role = (name: string, extra: Record<string, unknown> = {}) =>
     res(
         "aws:iam/role:Role",

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import type { Plan, PlanResource } from "../../src/report/plan";
 import { accessGrid, accessMarkdown, computeAccess, type AccessMatrix } from "../../tools/access";
 import { classColumns, memberLines } from "../../tools/accessClasses";
+import { planOf, planResource, policyDocument } from "../helpers/planResources";
 
 /**
  * Equivalence classes of the access matrix's columns (tools/accessClasses.ts): the grouped
@@ -17,39 +18,10 @@ const REGION = "us-west-2";
 const CONSUMER = "555555555555";
 const PUSHER = "666666666666";
 
-let seq = 0;
-function res(
-    type: string,
-    name: string,
-    inputs: Record<string, unknown>,
-    outputs: Record<string, unknown> = {},
-    id = `${name}-id`,
-): PlanResource {
-    seq++;
-    return {
-        urn: `urn:pulumi:test::ecr-private-access::${type}::${name}-${seq}`,
-        id,
-        type,
-        name,
-        inputs,
-        outputs: { ...inputs, ...outputs },
-        dependencies: [],
-        propertyDependencies: {},
-    };
-}
-
-function plan(resources: PlanResource[]): Plan {
-    return {
-        project: "ecr-private-access",
-        stack: "classes",
-        resources,
-        outputs: { accountId: ACCOUNT, region: REGION },
-        violations: [],
-    };
-}
-
-const doc = (...Statement: Record<string, unknown>[]) =>
-    JSON.stringify({ Version: "2012-10-17", Statement });
+const res = planResource;
+const plan = (resources: PlanResource[]): Plan =>
+    planOf(resources, { stack: "classes", account: ACCOUNT, region: REGION });
+const doc = policyDocument;
 const PULL = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"];
 const PUSH = [
     ...PULL,
