@@ -153,8 +153,6 @@ export interface RunStackOptions {
      * stack outputs), or a function that builds resources and returns outputs.
      */
     program: string | (() => unknown);
-    /** Passed to the mock cloud: sees each registration's raw inputs (tests only). */
-    onResource?: (args: pulumi.runtime.MockResourceArgs) => void;
 }
 
 export interface StackRun {

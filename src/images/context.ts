@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { isReleaseTag } from "../ecr/sharing";
 
 /**
  * A build context's identity, for images the stacks build with
@@ -63,15 +64,6 @@ export function buildTag(digest: string): string {
     return `build-${digest.slice(0, 12)}`;
 }
 
-/** ECR's tag pattern match: `*` stands for any run of characters, the rest is literal. */
-export function tagMatches(tag: string, pattern: string): boolean {
-    const re = pattern
-        .split("*")
-        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-        .join(".*");
-    return new RegExp(`^${re}$`).test(tag);
-}
-
 /**
  * Config issues of the images a stack builds: each `images.<repository>.context`
  * must be a directory under `projectDir` holding its Dockerfile, and the tag the
@@ -102,7 +94,7 @@ export function buildContextIssues(
             continue;
         }
         const tag = buildTag(contextDigest({ ...image, context: dir }));
-        if (!releaseTagPatterns.some((p) => tagMatches(tag, p))) {
+        if (!isReleaseTag(tag, releaseTagPatterns)) {
             issues.push({
                 key: "ecr-private-access:repositories.lifecycle.releaseTagPatterns",
                 message: `no pattern matches ${tag}, the tag ${name} is built with, so the lifecycle policy would expire the image the stack deploys; add "build-*"`,

@@ -209,6 +209,10 @@ describe("ecr/sharing", () => {
                 ["*-prod", "a-prod-x", false],
                 ["a*a", "a", false],
                 ["a*a", "aa", true],
+                // `.` is literal, not a regular-expression wildcard.
+                ["v1.*", "v1.2", true],
+                ["v1.*", "v1x2", false],
+                ["build-*", "build-fcc0fc3cd77c", true],
             ];
             for (const [pattern, tag, expected] of cases) {
                 expect(tagMatches(pattern, tag), `${pattern} ~ ${tag}`).to.equal(expected);

@@ -11,7 +11,6 @@ import {
     buildTag,
     contextDigest,
     contextFiles,
-    tagMatches,
 } from "../../src/images/context";
 import { loadStackFile, planStack, ROOT } from "../../tools/plan";
 import { run } from "../helpers/run";
@@ -74,14 +73,6 @@ describe("images built by `pulumi up` (awsx.ecr.Image)", () => {
     });
 
     describe("config", () => {
-        it("matches tags the way ECR's tagPatternList does", () => {
-            expect(tagMatches("build-fcc0fc3cd77c", "build-*")).to.equal(true);
-            expect(tagMatches("build-fcc0fc3cd77c", "*")).to.equal(true);
-            expect(tagMatches("build-fcc0fc3cd77c", "v*")).to.equal(false);
-            expect(tagMatches("v1.2", "v1.*")).to.equal(true);
-            expect(tagMatches("v1x2", "v1.*")).to.equal(false);
-        });
-
         it("names the key of a missing context, a missing Dockerfile and an unprotected tag", () => {
             const dir = tempContext({ "ctx/Dockerfile": "FROM scratch\n", "bare/x": "x" });
             expect(
