@@ -7,7 +7,7 @@ import {
     PROVIDER_NAMESPACES,
     SECRET_KEYS,
 } from "../../src/config";
-import { QUOTAS, quotaTable, resolveQuotas } from "../../src/validation/quotas";
+import { QUOTAS, quotaChecks, quotaTable, resolveQuotas } from "../../src/validation/quotas";
 import { closest } from "../../src/validation/suggest";
 import { RegistryEndpoints } from "../../components/registryEndpoints";
 import { run } from "../helpers/run";
@@ -389,8 +389,13 @@ describe("config: AWS quotas the plan can see", () => {
 
     it("VPC associations per private hosted zone: the IDC VPC counts", () => {
         const raw = set(idcConfig(), "quotas", { vpcAssociationsPerPrivateHostedZone: 1 });
-        expect(() => parseStackConfig(raw, "t")).to.not.throw();
+        const cfg = parseStackConfig(raw, "t");
         expect(resolveQuotas({}).vpcAssociationsPerPrivateHostedZone).to.equal(300);
+        // No config holds a quota below 1, so the count is checked on the derived config.
+        const none = { ...cfg, quotas: { ...cfg.quotas, vpcAssociationsPerPrivateHostedZone: 0 } };
+        expect(quotaChecks(none).map((i) => i.key)).to.deep.equal([`${P}:idc`]);
+        const { idc: _, ...withoutIdc } = none;
+        expect(quotaChecks(withoutIdc)).to.deep.equal([]);
     });
 
     it("more than 50 lifecycle rules (48 release patterns planned green; ECR refuses the policy)", () => {
