@@ -47,7 +47,7 @@ export function usableZones(
             { service, serviceType: "Interface" },
             opts,
         );
-        constraints[`the ${service} endpoint service`] = found.availabilityZones;
+        constraints[`${service} endpoint service`] = found.availabilityZones;
     }
     if (args.instanceType) {
         constraints[`instance type ${args.instanceType}`] = aws.ec2.getInstanceTypeOfferingsOutput(

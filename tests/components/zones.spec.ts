@@ -27,12 +27,12 @@ describe("availability zones from the provider", () => {
             expect(() =>
                 pickZones({
                     accountZones: ["us-west-1b", "us-west-1c"],
-                    offeredIn: { "the ecr.dkr endpoint service": ["us-west-1c"] },
+                    offeredIn: { "ecr.dkr endpoint service": ["us-west-1c"] },
                     count: 2,
                     region: "us-west-1",
                 }),
             ).to.throw(
-                "2 availability zones are needed, but the account has only 1 usable in us-west-1 (us-west-1c; zones it sees: us-west-1b, us-west-1c; left out: us-west-1b (no the ecr.dkr endpoint service))",
+                "2 availability zones are needed, but the account has only 1 usable in us-west-1 (us-west-1c; zones it sees: us-west-1b, us-west-1c; left out: us-west-1b (no ecr.dkr endpoint service))",
             );
         });
     });
@@ -73,7 +73,7 @@ describe("availability zones from the provider", () => {
             expect(failure?.name).to.equal("ConfigError");
             expect(failure?.message).to.contain(`${KEY}: 3 availability zones are needed`);
             expect(failure?.message).to.contain(
-                "left out: us-west-2b (no the ecr.api endpoint service)",
+                "left out: us-west-2b (no ecr.api endpoint service)",
             );
         });
     });
